@@ -1,0 +1,38 @@
+import type { z } from 'zod';
+
+/** Who may call a route: anyone, a signed-in user, or a signed-in administrator. */
+export type Access = 'public' | 'user' | 'admin';
+
+export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
+
+/** Throttling class: `auth` routes (login, register, reset) get a much tighter limit. */
+export type ThrottleClass = 'default' | 'auth';
+
+export interface RouteSchemas {
+  readonly params?: z.ZodType;
+  readonly query?: z.ZodType;
+  readonly body?: z.ZodType;
+  /** Schema of a successful response body; omitted for 204. */
+  readonly response?: z.ZodType;
+}
+
+export interface Route<D extends string = string> {
+  readonly method: HttpMethod;
+  /** API Gateway path template, e.g. `/me/sessions/{sessionId}`. */
+  readonly path: string;
+  readonly domain: D;
+  readonly access: Access;
+  readonly operationId: string;
+  readonly summary: string;
+  /** Status of a successful answer. */
+  readonly status: 200 | 201 | 202 | 204;
+  readonly schemas: RouteSchemas;
+  /** Bodies of sensitive routes (credentials, tokens, notes) are never logged. */
+  readonly sensitive?: boolean;
+  /** @default 'default' */
+  readonly throttle?: ThrottleClass;
+  /** Creating POST that honours an `Idempotency-Key` header. */
+  readonly idempotent?: boolean;
+}
+
+export const routeKey = (r: Pick<Route, 'method' | 'path'>): string => `${r.method} ${r.path}`;

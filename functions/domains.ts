@@ -1,0 +1,23 @@
+/**
+ * The domain Lambdas. Each serves the routes of `routes.ts` whose `domain` names it; the
+ * infrastructure builds one function per entry and the local server loads the same handlers.
+ */
+export const domains = {
+  identity: {
+    entry: 'functions/identity/handler.ts',
+    description: 'Accounts, email verification, sessions and passwords',
+    memoryMb: 1024, // scrypt is CPU-bound and Lambda CPU scales with memory
+    timeoutSeconds: 10,
+    sendsEmail: true,
+  },
+  platform: {
+    entry: 'functions/platform/handler.ts',
+    description: 'Service documents: health check and the OpenAPI document',
+    memoryMb: 256,
+    timeoutSeconds: 5,
+    sendsEmail: false,
+  },
+} as const;
+
+export type Domain = keyof typeof domains;
+export const domainNames = Object.keys(domains) as Domain[];
