@@ -1,0 +1,103 @@
+import postgres from 'postgres';
+
+export type Sql = postgres.Sql;
+export type Tx = postgres.TransactionSql;
+
+/**
+ * Where to connect. Locally a URL (`DATABASE_URL`); in AWS the RDS Proxy endpoint and the
+ * credentials read from Secrets Manager (see `config.ts`).
+ */
+export type DbTarget =
+  | { readonly url: string }
+  | {
+      readonly host: string;
+      readonly port: number;
+      readonly database: string;
+      readonly username: string;
+      readonly password: string;
+    };
+
+export interface ClientOptions {
+  /** @default 1: one connection per Lambda container; RDS Proxy does the pooling. */
+  readonly max?: number;
+  /** Verify the server certificate (always in AWS). @default false for URLs, true otherwise */
+  readonly tls?: boolean;
+  /** @default 'eatsential' */
+  readonly applicationName?: string;
+}
+
+/**
+ * The one postgres.js client factory. Settings follow the RDS Proxy rules: no named prepared
+ * statements (they pin proxy connections), idle connections closed before the proxy's idle client
+ * timeout, connect timeout well under the Lambda timeout.
+ */
+export function createSql(target: DbTarget, options: ClientOptions = {}): Sql {
+  const common = {
+    max: options.max ?? 1,
+    prepare: false,
+    idle_timeout: 60,
+    connect_timeout: 5,
+    max_lifetime: 60 * 30,
+    onnotice: () => undefined,
+    connection: { application_name: options.applicationName ?? 'eatsential' },
+  } satisfies postgres.Options<Record<string, postgres.PostgresType>>;
+  if ('url' in target) {
+    return postgres(target.url, { ...common, ssl: options.tls ? { rejectUnauthorized: true } : false });
+  }
+  return postgres({
+    ...common,
+    host: target.host,
+    port: target.port,
+    database: target.database,
+    username: target.username,
+    password: target.password,
+    ssl: options.tls === false ? false : { rejectUnauthorized: true },
+  });
+}
+
+/**
+ * The roles a transaction may run as. The login role has no privileges of its own (NOINHERIT);
+ * each transaction takes the narrowest role for its work.
+ * - `eatsential_write`: a signed-in user's request, confined by row-level security to that user.
+ * - `eatsential_auth`: the identity service before a user is known (login, register, reset).
+ * - `eatsential_admin`: scheduled jobs and operators.
+ */
+export type DbRole = 'eatsential_write' | 'eatsential_auth' | 'eatsential_admin';
+
+/**
+ * The one transaction helper. `app.current_user_id` and the role are transaction-local
+ * (`set_config(..., true)` is `SET LOCAL`), so nothing leaks to the next request on a pooled
+ * connection and nothing pins an RDS Proxy connection.
+ */
+export function transaction<T>(
+  sql: Sql,
+  as: { readonly role: DbRole; readonly userId?: string | null },
+  fn: (tx: Tx) => Promise<T>,
+): Promise<T> {
+  return sql.begin(async (tx) => {
+    await tx`select set_config('app.current_user_id', ${as.userId ?? ''}, true), set_config('role', ${as.role}, true)`;
+    return fn(tx);
+  }) as Promise<T>;
+}
+
+/** Runs `fn` as the given user: row-level security shows and changes only that user's rows. */
+export function asUser<T>(sql: Sql, userId: string, fn: (tx: Tx) => Promise<T>): Promise<T> {
+  return transaction(sql, { role: 'eatsential_write', userId }, fn);
+}
+
+/** PostgreSQL error codes the code base branches on. */
+export const SqlState = {
+  uniqueViolation: '23505',
+  checkViolation: '23514',
+  foreignKeyViolation: '23503',
+  notNullViolation: '23502',
+  exclusionViolation: '23P01',
+  insufficientPrivilege: '42501',
+  invalidParameterValue: '22023',
+  invalidTextRepresentation: '22P02',
+  raiseException: 'P0001',
+} as const;
+
+export function isPgError(e: unknown): e is postgres.PostgresError {
+  return e instanceof Error && e.name === 'PostgresError' && typeof (e as { code?: unknown }).code === 'string';
+}

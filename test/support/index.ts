@@ -1,0 +1,2 @@
+export { onPostgres, useTestDatabase, type TestDatabase } from './db';
+export { repoRoot } from './template';
