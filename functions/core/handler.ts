@@ -1,0 +1,200 @@
+import middy from '@middy/core';
+import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
+import type { Domain } from '../domains';
+import { routes } from '../routes';
+import { database } from './config';
+import { transaction, type Sql, type Tx } from './db';
+import { ForbiddenError, MethodNotAllowedError, NotFoundError, UnauthorizedError } from './errors';
+import { claim, complete, parseIdempotencyKey, release, requestHash, type KeyStore } from './idempotency';
+import { describeError, logger } from './log';
+import { Reply, type Operations } from './operation';
+import { baseHeaders, problemFor, problemResponse } from './problems';
+import { parseInput, type ParsedInput } from './request';
+import { routeKey, type Route } from './route';
+import { verifyAuthorization, type Caller } from './tokens';
+
+type Event = APIGatewayProxyEventV2;
+type Result = APIGatewayProxyStructuredResultV2;
+
+/** Per-request state the middlewares and the dispatcher share, kept on the Lambda context. */
+interface RequestState {
+  route?: Route;
+  caller?: Caller;
+  input?: ParsedInput;
+  started: number;
+  sql?: Sql;
+}
+
+type AppContext = Context & { state: RequestState };
+type Middleware = middy.MiddlewareObj<Event, Result, Error, AppContext>;
+
+const byKey = new Map<string, Route>(routes.map((r) => [routeKey(r), r]));
+
+/** Request context: picks the route, starts the clock and writes one log line per request. */
+const requestContext = (): Middleware => {
+  const requestContextAfter: middy.MiddlewareFn<Event, Result, Error, AppContext> = (request) => {
+    const s = request.context.state;
+    const status = request.response?.statusCode ?? 500;
+    logger[status >= 500 ? 'error' : 'info']('request', {
+      status,
+      duration_ms: Math.round(performance.now() - s.started),
+      user_id: s.caller?.userId,
+    });
+    logger.removeKeys(['request_id', 'route']);
+  };
+  return {
+    before: function requestContextBefore(request) {
+      request.context.state = { started: performance.now(), route: byKey.get(request.event.routeKey) };
+      logger.appendKeys({ request_id: request.event.requestContext.requestId, route: request.event.routeKey });
+    },
+    after: requestContextAfter,
+    onError: requestContextAfter,
+  };
+};
+
+/**
+ * One row in audit.access_logs per request: the route template (never the raw path, which may carry
+ * identifiers), method, status, duration, user, ip and user agent. A failure to log never fails the request.
+ */
+const accessLog = (): Middleware => {
+  const accessLogAfter: middy.MiddlewareFn<Event, Result, Error, AppContext> = async (request) => {
+    const s = request.context.state;
+    const e = request.event;
+    try {
+      const sql = s.sql ?? (await database());
+      await sql`
+        insert into audit.access_logs (user_id, session_id, ip_address, user_agent, endpoint, method, status_code, response_time_ms)
+        values (${s.caller?.userId ?? null}, ${s.caller?.sessionId ?? null}, ${e.requestContext.http.sourceIp || null},
+                ${e.requestContext.http.userAgent?.slice(0, 512) || null}, ${s.route?.path ?? 'unmatched'},
+                ${e.requestContext.http.method.slice(0, 10)}, ${request.response?.statusCode ?? 500},
+                ${Math.round(performance.now() - s.started)})`;
+    } catch (err) {
+      logger.warn('access log not written', { error: describeError(err) });
+    }
+  };
+  return { after: accessLogAfter, onError: accessLogAfter };
+};
+
+/** The one error mapper: every failure answers application/problem+json; a 5xx never shows its cause. */
+const problemDetails = (): Middleware => ({
+  onError: function problemDetailsOnError(request) {
+    if (request.response !== undefined) return;
+    const { problem, headers } = problemFor(request.error, request.event.requestContext.requestId);
+    if (problem.status >= 500) logger.error('request failed', { error: describeError(request.error) });
+    request.response = problemResponse(problem, headers);
+  },
+});
+
+/** Bearer token on `user` and `admin` routes; the route table says which. */
+const authenticate = (): Middleware => ({
+  before: async function authenticateBefore(request) {
+    const s = request.context.state;
+    if (!s.route) {
+      const known = routes.some((r) => matchesPath(r.path, request.event.rawPath));
+      throw known ? new MethodNotAllowedError('This method is not allowed here') : new NotFoundError('No such route');
+    }
+    if (s.route.access === 'public') return;
+    s.caller = await verifyAuthorization(request.event.headers.authorization);
+    if (s.route.access === 'admin' && s.caller.role !== 'admin') {
+      throw new ForbiddenError('Administrators only', { code: 'admin_only' });
+    }
+  },
+});
+
+/** Content type, size, JSON syntax, then zod on path, query and body. */
+const validate = (): Middleware => ({
+  before: function validateBefore(request) {
+    const s = request.context.state;
+    s.input = parseInput(s.route as Route, request.event);
+    if (s.route && !s.route.sensitive) logger.debug('request input', { input: s.input });
+  },
+});
+
+function matchesPath(template: string, path: string): boolean {
+  const pattern = new RegExp(`^${template.replace(/\{[^}]+\}/g, '[^/]+')}$`);
+  return pattern.test(path);
+}
+
+/**
+ * The session behind an access token must still be live: logout, revocation, password change and
+ * account deletion take effect at once, not when the token expires. Also re-reads the role.
+ */
+async function confirmSession(tx: Tx, caller: Caller): Promise<Caller> {
+  const [row] = await tx<{ role: 'user' | 'admin' }[]>`
+    select u.role from auth.user_sessions s join public.users u on u.id = s.user_id
+    where s.id = ${caller.sessionId} and s.user_id = ${caller.userId}
+      and s.revoked_at is null and s.expires_at > now() and u.deleted_at is null and u.is_active`;
+  if (!row) throw new UnauthorizedError('This session has ended; sign in again', { code: 'session_ended' });
+  return { ...caller, role: row.role };
+}
+
+function respond(route: Route, value: unknown): { status: number; body: unknown; headers: Record<string, string> } {
+  if (value instanceof Reply) return { status: value.status, body: value.body, headers: { ...value.headers } };
+  const schema = route.schemas.response;
+  // The response schema is the contract: fields it does not name (a hash, an email) never leave.
+  return { status: route.status, body: schema && route.status !== 204 ? schema.parse(value) : undefined, headers: {} };
+}
+
+function toResult(r: { status: number; body: unknown; headers: Record<string, string> }): Result {
+  return r.body === undefined
+    ? { statusCode: r.status, headers: { ...baseHeaders, ...r.headers } }
+    : { statusCode: r.status, headers: { ...baseHeaders, 'content-type': 'application/json', ...r.headers }, body: JSON.stringify(r.body) };
+}
+
+/**
+ * Builds the Lambda handler of one domain. Signed-in requests run inside one transaction as the
+ * caller (row-level security applies even where a query forgets its WHERE); public ones get the client.
+ */
+export function handlerFor<D extends Domain>(domain: D, operations: Operations<D>) {
+  const dispatch = async (event: Event, context: AppContext): Promise<Result> => {
+    const s = context.state;
+    const route = s.route as Route;
+    if (route.domain !== domain) throw new NotFoundError('No such route');
+    const input = s.input as ParsedInput;
+    const sql = await database();
+    s.sql = sql;
+    const operation = (operations as unknown as Record<string, (i: unknown) => Promise<unknown>>)[route.operationId];
+    if (!operation) throw new NotFoundError('No such route');
+    const meta = {
+      id: event.requestContext.requestId,
+      ip: event.requestContext.http.sourceIp || null,
+      userAgent: event.requestContext.http.userAgent || null,
+    };
+    const key = route.idempotent ? parseIdempotencyKey(event.headers['idempotency-key']) : null;
+    const scope = { userId: s.caller?.userId ?? null, route: routeKey(route) };
+
+    const invoke = async (store: KeyStore, tx: Tx | null, caller: Caller | null) => {
+      if (key) {
+        const first = await claim(store, scope, key, requestHash(input.body));
+        if (first) return { status: first.status, body: first.body ?? undefined, headers: { 'idempotent-replayed': 'true' } };
+      }
+      try {
+        const r = respond(route, await operation({ ...input, caller, tx, sql, request: meta }));
+        if (key) await complete(store, scope, key, { status: r.status, body: r.body });
+        return r;
+      } catch (e) {
+        if (key && !tx) await release(store, scope, key);
+        throw e;
+      }
+    };
+
+    if (route.access === 'public') return toResult(await invoke({ sql }, null, null));
+    return toResult(
+      await transaction(sql, { role: 'eatsential_write', userId: s.caller?.userId }, async (tx) => {
+        s.caller = await confirmSession(tx, s.caller as Caller);
+        if (route.access === 'admin' && s.caller.role !== 'admin') throw new ForbiddenError('Administrators only', { code: 'admin_only' });
+        return invoke({ tx }, tx, s.caller);
+      }),
+    );
+  };
+
+  // middy runs `before` in this order and `after`/`onError` in reverse: errors become problems
+  // first, then the access log row and the log line see the final status.
+  return middy<Event, Result, Error, AppContext>()
+    .use(requestContext())
+    .use(accessLog())
+    .use(problemDetails())
+    .use(authenticate())
+    .use(validate())
+    .handler(dispatch);
+}

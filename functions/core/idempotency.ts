@@ -1,0 +1,87 @@
+import { createHash } from 'node:crypto';
+import type { Sql, Tx } from './db';
+import { transaction } from './db';
+import { BadRequestError, ConflictError, UnprocessableError } from './errors';
+
+/** A stored first answer. */
+export interface StoredResponse {
+  readonly status: number;
+  readonly body: unknown;
+}
+
+/** Where the keys live for this request: inside the caller's transaction, or short service transactions. */
+export type KeyStore = { readonly tx: Tx } | { readonly sql: Sql };
+
+const keyFormat = /^[\x21-\x7e]{1,255}$/;
+
+export function parseIdempotencyKey(header: string | undefined): string | null {
+  if (header === undefined) return null;
+  if (!keyFormat.test(header)) {
+    throw new BadRequestError('Idempotency-Key must be 1 to 255 visible ASCII characters', { code: 'invalid_idempotency_key' });
+  }
+  return header;
+}
+
+export const requestHash = (body: unknown): Buffer => createHash('sha256').update(JSON.stringify(body ?? null)).digest();
+
+function run<T>(store: KeyStore, fn: (tx: Tx) => Promise<T>): Promise<T> {
+  return 'tx' in store ? fn(store.tx) : transaction(store.sql, { role: 'eatsential_auth' }, fn);
+}
+
+/**
+ * Claims the key for this request, or answers the first request's response. Inside a caller's
+ * transaction a concurrent duplicate waits on the unique index and then sees the committed answer.
+ */
+export async function claim(
+  store: KeyStore,
+  scope: { readonly userId: string | null; readonly route: string },
+  key: string,
+  hash: Buffer,
+): Promise<StoredResponse | null> {
+  return run(store, async (tx) => {
+    await tx`delete from public.idempotency_keys
+             where user_id is not distinct from ${scope.userId} and route = ${scope.route} and key = ${key}
+               and expires_at < now()`;
+    const inserted = await tx`
+      insert into public.idempotency_keys (user_id, route, key, request_hash)
+      values (${scope.userId}, ${scope.route}, ${key}, ${hash})
+      on conflict on constraint idempotency_keys_scope_key do nothing
+      returning id`;
+    if (inserted.length) return null;
+    const [first] = await tx<{ request_hash: Buffer; status_code: number | null; response_body: unknown }[]>`
+      select request_hash, status_code, response_body from public.idempotency_keys
+      where user_id is not distinct from ${scope.userId} and route = ${scope.route} and key = ${key}`;
+    if (!first) return null;
+    if (!hash.equals(first.request_hash)) {
+      throw new UnprocessableError('This Idempotency-Key was used with a different request body', { code: 'idempotency_key_reused' });
+    }
+    if (first.status_code === null) {
+      throw new ConflictError('A request with this Idempotency-Key is still in progress', {
+        code: 'idempotency_request_in_progress',
+        headers: { 'retry-after': '1' },
+      });
+    }
+    return { status: first.status_code, body: first.response_body };
+  });
+}
+
+export function complete(
+  store: KeyStore,
+  scope: { readonly userId: string | null; readonly route: string },
+  key: string,
+  response: StoredResponse,
+): Promise<void> {
+  return run(store, async (tx) => {
+    await tx`update public.idempotency_keys
+             set status_code = ${response.status}, response_body = ${tx.json((response.body ?? null) as never)}
+             where user_id is not distinct from ${scope.userId} and route = ${scope.route} and key = ${key}`;
+  });
+}
+
+/** Frees a claim whose request failed, so that a retry runs again. */
+export function release(store: KeyStore, scope: { readonly userId: string | null; readonly route: string }, key: string): Promise<void> {
+  return run(store, async (tx) => {
+    await tx`delete from public.idempotency_keys
+             where user_id is not distinct from ${scope.userId} and route = ${scope.route} and key = ${key} and status_code is null`;
+  });
+}

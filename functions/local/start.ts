@@ -1,0 +1,75 @@
+/**
+ * `npm start`: the whole API on this machine. An embedded PostgreSQL (PGlite) keeps its data under
+ * `.local/pgdata` unless DATABASE_URL names a server; migrations and demo data are applied, and
+ * the same Lambda handlers answer at http://localhost:3000 (PORT to change).
+ */
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { createSql } from '../core/db';
+import { connectionFailure } from '../core/dbUrl';
+import { migrate } from '../../sql/migrator';
+import { loadDevSecrets } from './devSecrets';
+import { startEmbeddedPostgres, type EmbeddedPostgres } from './embeddedPostgres';
+
+const root = join(__dirname, '..', '..');
+const local = join(root, '.local');
+
+async function main() {
+  const secrets = loadDevSecrets(join(local, 'secrets.json'));
+  process.env.JWT_SECRET ??= secrets.jwt;
+  process.env.MAIL_DIR ??= join(local, 'mail');
+  process.env.DB_POOL_MAX ??= '4';
+
+  let embedded: EmbeddedPostgres | undefined;
+  if (!process.env.DATABASE_URL) {
+    embedded = await startEmbeddedPostgres({ dataDir: join(local, 'pgdata') });
+    process.env.DATABASE_URL = embedded.url;
+    console.log(`embedded PostgreSQL (PGlite) with data in .local/pgdata`);
+  }
+  const url = process.env.DATABASE_URL;
+
+  const setup = createSql({ url }, { applicationName: 'eatsential-start' });
+  try {
+    await setup`select 1`.catch((e: unknown) => {
+      throw new Error(connectionFailure(url, e));
+    });
+    const applied = await migrate(setup, { log: (line) => console.log(line) });
+    console.log(applied.length ? `${applied.length} migration(s) applied` : 'database schema up to date');
+    const seedDir = join(root, 'sql', 'seed');
+    if (existsSync(seedDir)) {
+      for (const f of readdirSync(seedDir).filter((n) => n.endsWith('.sql')).sort()) {
+        await setup.begin((tx) => tx.unsafe(readFileSync(join(seedDir, f), 'utf8')));
+        console.log(`loaded demo data ${f}`);
+      }
+    }
+  } finally {
+    await setup.end();
+  }
+
+  // Handlers read configuration when first loaded, so import them only now.
+  const { createApiServer } = await import('./server');
+  const { resetDatabase } = await import('../core/config');
+  const server = createApiServer();
+  const port = Number(process.env.PORT ?? 3000);
+  const host = process.env.HOST ?? '127.0.0.1';
+  server.listen(port, host, () => console.log(`Eatsential API listening on http://localhost:${port} (OpenAPI at /openapi.json)`));
+
+  let stopping = false;
+  const stop = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    console.log(`${signal}: stopping`);
+    server.close();
+    server.closeAllConnections();
+    await resetDatabase();
+    await embedded?.stop();
+    process.exit(0);
+  };
+  process.on('SIGINT', () => void stop('SIGINT'));
+  process.on('SIGTERM', () => void stop('SIGTERM'));
+}
+
+main().catch((e: unknown) => {
+  console.error((e as Error).message);
+  process.exit(1);
+});

@@ -1,0 +1,38 @@
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { routes } from '../../functions/routes';
+import { repoRoot, useApi } from '../support';
+
+const api = useApi();
+
+/** The validator is an ES module with import.meta: it runs in its own Node process, through its CLI. */
+function validateOpenApi(document: unknown): { status: number | null; output: string } {
+  const file = join(mkdtempSync(join(tmpdir(), 'eatsential-openapi-')), 'openapi.json');
+  writeFileSync(file, JSON.stringify(document));
+  const cli = join(repoRoot, 'node_modules', '@seriousme', 'openapi-schema-validator', 'bin', 'validate-api-cli.js');
+  const out = spawnSync(process.execPath, [cli, file], { encoding: 'utf8' });
+  return { status: out.status, output: `${out.stdout}${out.stderr}` };
+}
+
+describe('GET /openapi.json', () => {
+  it('is a valid OpenAPI 3.1 document with every route of the route table', async () => {
+    const r = await api.request('GET', '/openapi.json');
+    expect(r.status).toBe(200);
+    expect(r.body.openapi).toBe('3.1.0');
+
+    const validation = validateOpenApi(r.body);
+    expect(validation.output).toContain('"valid": true');
+    expect(validation.status).toBe(0);
+
+    const documented = Object.entries(r.body.paths as Record<string, Record<string, { operationId: string }>>).flatMap(
+      ([path, ops]) => Object.entries(ops).map(([method, op]) => `${method.toUpperCase()} ${path} ${op.operationId}`),
+    );
+    expect(documented.sort()).toEqual(routes.map((rt) => `${rt.method} ${rt.path} ${rt.operationId}`).sort());
+  });
+
+  it('a broken document fails the same validation', () => {
+    expect(validateOpenApi({ openapi: '3.1.0', paths: { '/x': { get: { responses: 'nope' } } } }).status).not.toBe(0);
+  });
+});

@@ -1,0 +1,37 @@
+import { run } from '../../functions/jobs/partitions/handler';
+import { useTestDatabase } from '../support';
+
+describe('partition maintenance job', () => {
+  const db = useTestDatabase();
+  const now = new Date();
+  const month = (plus: number) => new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth() + plus, 15, 12));
+  const name = (d: Date) => `audit.access_logs_${d.toISOString().slice(0, 7).replace('-', '_')}`;
+
+  const placement = () =>
+    db.sql<{ endpoint: string; partition: string }[]>`
+      select endpoint, tableoid::regclass::text as partition from audit.access_logs order by endpoint`;
+
+  it('moves this and next month into their own partitions, and a second run changes nothing', async () => {
+    await db.sql`insert into audit.access_logs (endpoint, method, status_code, accessed_at)
+                 values ('/this-month', 'GET', 200, ${month(0)}), ('/next-month', 'GET', 200, ${month(1)})`;
+    expect((await placement()).map((r) => r.partition)).toEqual(['audit.access_logs_default', 'audit.access_logs_default']);
+
+    const first = await run({ sql: db.sql, now });
+    expect(first.created).toHaveLength(4);
+    expect(await placement()).toEqual([
+      { endpoint: '/next-month', partition: name(month(1)) },
+      { endpoint: '/this-month', partition: name(month(0)) },
+    ]);
+
+    const before = await db.sql`select relname from pg_class where relname like 'access_logs_%' order by 1`;
+    const second = await run({ sql: db.sql, now });
+    expect(second).toMatchObject({ created: [], existing: 4 });
+    expect(await db.sql`select relname from pg_class where relname like 'access_logs_%' order by 1`).toEqual(before);
+    expect(await placement()).toHaveLength(2);
+  });
+
+  it('creates partitions into a new year', async () => {
+    const report = await run({ sql: db.sql, now: new Date(Date.UTC(2031, 10, 30)) });
+    expect(report.created).toEqual(['2031-11', '2031-12', '2032-01', '2032-02']);
+  });
+});

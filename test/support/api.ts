@@ -1,0 +1,95 @@
+import { mkdtempSync } from 'node:fs';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Server } from 'node:http';
+import { randomUUID } from 'node:crypto';
+import { useTestDatabase, type TestDatabase } from './db';
+
+export const testJwtSecret = 'test-signing-key-0123456789abcdefghijklmnopqrstuvwxyz';
+
+export interface TestApi {
+  readonly db: TestDatabase;
+  /** Base URL of the API on a random loopback port. */
+  readonly url: string;
+  /** Where the API writes emails for this test file. */
+  readonly mailDir: string;
+  request(method: string, path: string, options?: { body?: unknown; token?: string; headers?: Record<string, string> }): Promise<ApiResponse>;
+}
+
+export interface ApiResponse {
+  readonly status: number;
+  readonly headers: Headers;
+  readonly body: any; // eslint-disable-line @typescript-eslint/no-explicit-any -- JSON of any route
+}
+
+/**
+ * The API server of `npm start`, on this test file's private database and a random port, reached
+ * over real HTTP.
+ */
+export function useApi(): TestApi {
+  const db = useTestDatabase();
+  const mailDir = mkdtempSync(join(tmpdir(), 'eatsential-mail-'));
+  let server: Server | undefined;
+  let url = '';
+
+  beforeAll(async () => {
+    process.env.DATABASE_URL = db.url;
+    process.env.JWT_SECRET = testJwtSecret;
+    process.env.MAIL_DIR = mailDir;
+    process.env.DB_POOL_MAX = '2';
+    const { createApiServer } = await import('../../functions/local/server');
+    server = createApiServer();
+    await new Promise<void>((resolve) => server?.listen(0, '127.0.0.1', resolve));
+    url = `http://127.0.0.1:${(server?.address() as AddressInfo).port}`;
+  });
+
+  afterAll(async () => {
+    await new Promise((resolve) => server?.close(resolve));
+    server?.closeAllConnections();
+    const { resetDatabase } = await import('../../functions/core/config');
+    await resetDatabase();
+  });
+
+  return {
+    db,
+    get url() {
+      return url;
+    },
+    mailDir,
+    async request(method, path, options = {}) {
+      const headers: Record<string, string> = { ...options.headers };
+      if (options.token) headers.authorization = `Bearer ${options.token}`;
+      let body: string | undefined;
+      if (options.body !== undefined) {
+        body = typeof options.body === 'string' ? options.body : JSON.stringify(options.body);
+        headers['content-type'] ??= 'application/json';
+      }
+      const res = await fetch(`${url}${path}`, { method, headers, body });
+      const text = await res.text();
+      let parsed: unknown = text;
+      try {
+        parsed = text ? JSON.parse(text) : undefined;
+      } catch {
+        // not JSON: keep the text
+      }
+      return { status: res.status, headers: res.headers, body: parsed };
+    },
+  };
+}
+
+/** A verified user with a live session, made directly in the database, and an access token for it. */
+export async function createUser(db: TestDatabase, options: { role?: 'user' | 'admin' } = {}) {
+  const { signAccessToken } = await import('../../functions/core/tokens');
+  const name = `u_${randomUUID().slice(0, 8)}`;
+  const [user] = await db.sql<{ id: string }[]>`
+    insert into public.users (username, email, password_hash, is_email_verified, role)
+    values (${name}, ${`${name}@example.com`}, 'scrypt$unusable', true, ${options.role ?? 'user'})
+    returning id`;
+  const [session] = await db.sql<{ id: string }[]>`
+    insert into auth.user_sessions (user_id, refresh_token_hash, expires_at)
+    values (${user!.id}, ${Buffer.from(randomUUID())}, now() + interval '1 day')
+    returning id`;
+  const token = await signAccessToken({ userId: user!.id, role: options.role ?? 'user', sessionId: session!.id });
+  return { id: user!.id, username: name, sessionId: session!.id, token };
+}
