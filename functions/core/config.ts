@@ -15,7 +15,7 @@ export const env = {
 const secrets: SecretSource = cached(
   process.env.JWT_SECRET_ARN || process.env.DB_SECRET_ARN
     ? new SecretsManagerSource()
-    : new EnvSecretSource({ jwt: process.env.JWT_SECRET }),
+    : new EnvSecretSource({ jwt: 'JWT_SECRET' }),
 );
 
 /** HMAC key that signs access tokens. */

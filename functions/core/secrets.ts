@@ -14,12 +14,16 @@ export class SecretsManagerSource implements SecretSource {
   }
 }
 
-/** Development secrets written by `npm start` on first run (`.local/secrets.json`). */
+/**
+ * Secrets from environment variables, read when asked for: local development (`npm start` sets
+ * them from `.local/secrets.json`) and tests. Maps a secret id to the variable that holds it.
+ */
 export class EnvSecretSource implements SecretSource {
-  constructor(private readonly values: Readonly<Record<string, string | undefined>>) {}
+  constructor(private readonly variables: Readonly<Record<string, string>>) {}
   async get(id: string): Promise<string> {
-    const v = this.values[id];
-    if (v === undefined) throw new Error(`secret ${id} is not set`);
+    const name = this.variables[id];
+    const v = name === undefined ? undefined : process.env[name];
+    if (v === undefined) throw new Error(`secret ${id} is not set (${name ?? 'no variable'})`);
     return v;
   }
 }
