@@ -4,13 +4,15 @@ import type { Domain } from '../domains';
 import { routes } from '../routes';
 import { database } from './config';
 import { transaction, type Sql, type Tx } from './db';
-import { ForbiddenError, MethodNotAllowedError, NotFoundError, UnauthorizedError } from './errors';
+import { ForbiddenError, MethodNotAllowedError, NotFoundError } from './errors';
 import { claim, complete, parseIdempotencyKey, release, requestHash, type KeyStore } from './idempotency';
 import { describeError, logger } from './log';
 import { Reply, type Operations } from './operation';
 import { baseHeaders, problemFor, problemResponse } from './problems';
 import { parseInput, type ParsedInput } from './request';
 import { routeKey, type Route } from './route';
+import { writeAccessLog } from './accessLog';
+import { confirmSession } from './session';
 import { verifyAuthorization, type Caller } from './tokens';
 
 type Event = APIGatewayProxyEventV2;
@@ -61,13 +63,16 @@ const accessLog = (): Middleware => {
     const s = request.context.state;
     const e = request.event;
     try {
-      const sql = s.sql ?? (await database());
-      await sql`
-        insert into audit.access_logs (user_id, session_id, ip_address, user_agent, endpoint, method, status_code, response_time_ms)
-        values (${s.caller?.userId ?? null}, ${s.caller?.sessionId ?? null}, ${e.requestContext.http.sourceIp || null},
-                ${e.requestContext.http.userAgent?.slice(0, 512) || null}, ${s.route?.path ?? 'unmatched'},
-                ${e.requestContext.http.method.slice(0, 10)}, ${request.response?.statusCode ?? 500},
-                ${Math.round(performance.now() - s.started)})`;
+      await writeAccessLog(s.sql ?? (await database()), {
+        userId: s.caller?.userId ?? null,
+        sessionId: s.caller?.sessionId ?? null,
+        ip: e.requestContext.http.sourceIp || null,
+        userAgent: e.requestContext.http.userAgent || null,
+        endpoint: s.route?.path ?? 'unmatched',
+        method: e.requestContext.http.method,
+        status: request.response?.statusCode ?? 500,
+        ms: Math.round(performance.now() - s.started),
+      });
     } catch (err) {
       logger.warn('access log not written', { error: describeError(err) });
     }
@@ -113,19 +118,6 @@ const validate = (): Middleware => ({
 function matchesPath(template: string, path: string): boolean {
   const pattern = new RegExp(`^${template.replace(/\{[^}]+\}/g, '[^/]+')}$`);
   return pattern.test(path);
-}
-
-/**
- * The session behind an access token must still be live: logout, revocation, password change and
- * account deletion take effect at once, not when the token expires. Also re-reads the role.
- */
-async function confirmSession(tx: Tx, caller: Caller): Promise<Caller> {
-  const [row] = await tx<{ role: 'user' | 'admin' }[]>`
-    select u.role from auth.user_sessions s join public.users u on u.id = s.user_id
-    where s.id = ${caller.sessionId} and s.user_id = ${caller.userId}
-      and s.revoked_at is null and s.expires_at > now() and u.deleted_at is null and u.is_active`;
-  if (!row) throw new UnauthorizedError('This session has ended; sign in again', { code: 'session_ended' });
-  return { ...caller, role: row.role };
 }
 
 function respond(route: Route, value: unknown): { status: number; body: unknown; headers: Record<string, string> } {

@@ -1,0 +1,103 @@
+/**
+ * `npm run bench`: GET /me at concurrency 16 through the local server (the real handler chain)
+ * beside the same SQL run directly through postgres.js at the same concurrency, on the PostgreSQL
+ * named by DATABASE_URL. Prints figures; never fails on them.
+ */
+import { randomBytes } from 'node:crypto';
+import type { AddressInfo } from 'node:net';
+import postgres from 'postgres';
+import { createSql, transaction } from '../functions/core/db';
+import { writeAccessLog } from '../functions/core/accessLog';
+import { confirmSession } from '../functions/core/session';
+import { migrate } from '../sql/migrator';
+import { figures, load, printTable } from './load';
+
+const concurrency = Number(process.env.BENCH_CONCURRENCY ?? 16);
+const seconds = Number(process.env.BENCH_SECONDS ?? 8);
+
+async function main() {
+  const base = process.env.DATABASE_URL;
+  if (!base) {
+    console.error('npm run bench needs DATABASE_URL (e.g. postgres://postgres@127.0.0.1:5432/postgres): it measures a real PostgreSQL');
+    process.exit(2);
+  }
+  const name = `eatsential_bench_${randomBytes(3).toString('hex')}`;
+  const admin = postgres(base, { max: 1, onnotice: () => undefined });
+  await admin.unsafe(`create database ${name}`);
+  const url = new URL(base);
+  url.pathname = `/${name}`;
+  try {
+    await run(url.toString());
+  } finally {
+    await admin.unsafe(`drop database if exists ${name} with (force)`);
+    await admin.end();
+  }
+}
+
+async function run(url: string) {
+  Object.assign(process.env, {
+    DATABASE_URL: url,
+    JWT_SECRET: randomBytes(48).toString('base64url'),
+    DB_POOL_MAX: String(concurrency),
+    LOG_LEVEL: 'SILENT',
+  });
+  const owner = createSql({ url }, { max: 2 });
+  await migrate(owner);
+  const [user] = await owner<{ id: string }[]>`
+    insert into public.users (username, email, password_hash, is_email_verified)
+    values ('bench_user', 'bench@example.com', 'scrypt$unusable', true) returning id`;
+  const [session] = await owner<{ id: string }[]>`
+    insert into auth.user_sessions (user_id, refresh_token_hash, expires_at)
+    values (${user!.id}, ${randomBytes(32)}, now() + interval '1 day') returning id`;
+  const caller = { userId: user!.id, role: 'user' as const, sessionId: session!.id };
+
+  const { signAccessToken } = await import('../functions/core/tokens');
+  const { createApiServer } = await import('../functions/local/server');
+  const { resetDatabase } = await import('../functions/core/config');
+  const q = await import('../functions/identity/queries');
+  const token = await signAccessToken(caller);
+
+  const server = createApiServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const api = `http://127.0.0.1:${(server.address() as AddressInfo).port}/me`;
+  const viaApi = async () => {
+    const res = await fetch(api, { headers: { authorization: `Bearer ${token}` } });
+    if (res.status !== 200) throw new Error(`GET /me answered ${res.status}`);
+    await res.arrayBuffer();
+  };
+
+  const direct = createSql({ url }, { max: concurrency });
+  // What the API does in the database for GET /me: one transaction as the user, then the access-log row.
+  const viaSql = async () => {
+    const t = performance.now();
+    await transaction(direct, { role: 'eatsential_write', userId: caller.userId }, async (tx) => {
+      await confirmSession(tx, caller);
+      await q.me(tx, caller.userId);
+    });
+    await writeAccessLog(direct, {
+      userId: caller.userId, sessionId: caller.sessionId, ip: '127.0.0.1', userAgent: 'bench',
+      endpoint: '/me', method: 'GET', status: 200, ms: Math.round(performance.now() - t),
+    });
+  };
+
+  console.log(`GET /me, concurrency ${concurrency}, ${seconds} s each, PostgreSQL ${(await owner`show server_version`)[0]?.server_version}`);
+  await load(concurrency, 1, viaApi);
+  await load(concurrency, 1, viaSql);
+  const apiFigures = figures('API: local server -> handler chain -> SQL', await load(concurrency, seconds, viaApi), seconds);
+  const sqlFigures = figures('direct: the same SQL through postgres.js', await load(concurrency, seconds, viaSql), seconds);
+  printTable([apiFigures, sqlFigures]);
+  const ratio = apiFigures.perSecond / sqlFigures.perSecond;
+  console.log(`ratio API/direct: ${ratio.toFixed(2)} (goal: at least 0.50)`);
+  console.log(`rss: ${(process.memoryUsage().rss / 1024 / 1024).toFixed(0)} MB`);
+
+  server.close();
+  server.closeAllConnections();
+  await resetDatabase();
+  await direct.end();
+  await owner.end();
+}
+
+main().catch((e: unknown) => {
+  console.error(`bench failed: ${(e as Error).message}`);
+  process.exit(1);
+});

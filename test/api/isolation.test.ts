@@ -1,0 +1,48 @@
+import { createUser, useApi } from '../support';
+
+const api = useApi();
+
+describe("one user's token and another user's account", () => {
+  it('never reads or changes the other account or its sessions', async () => {
+    const a = await createUser(api.db);
+    const b = await createUser(api.db);
+
+    const me = await api.request('GET', '/me', { token: a.token });
+    expect(me.body.id).toBe(a.id);
+
+    const sessions = await api.request('GET', '/me/sessions', { token: a.token });
+    expect(sessions.body.items.map((s: { id: string }) => s.id)).toEqual([a.sessionId]);
+
+    const revoke = await api.request('DELETE', `/me/sessions/${b.sessionId}`, { token: a.token });
+    expect(revoke.status).toBe(404);
+    const [bSession] = await api.db.sql`select revoked_at from auth.user_sessions where id = ${b.sessionId}`;
+    expect(bSession?.revoked_at).toBeNull();
+
+    const rename = await api.request('PATCH', '/me', { token: a.token, body: { username: b.username } });
+    expect(rename.status).toBe(409);
+    const [bRow] = await api.db.sql`select username, deleted_at from public.users where id = ${b.id}`;
+    expect(bRow).toEqual({ username: b.username, deleted_at: null });
+
+    expect((await api.request('DELETE', '/me', { token: a.token })).status).toBe(204);
+    const [stillThere] = await api.db.sql`select deleted_at from public.users where id = ${b.id}`;
+    expect(stillThere?.deleted_at).toBeNull();
+    expect((await api.request('GET', '/me', { token: b.token })).status).toBe(200);
+    expect((await api.request('GET', '/me', { token: a.token })).status).toBe(401);
+  });
+
+  it('pages through sessions with a cursor, newest first', async () => {
+    const a = await createUser(api.db);
+    await api.db.sql`
+      insert into auth.user_sessions (user_id, refresh_token_hash, expires_at, created_at)
+      select ${a.id}, decode(md5(random()::text), 'hex'), now() + interval '1 day', now() - make_interval(mins => g)
+      from generate_series(1, 4) g`;
+    const first = await api.request('GET', '/me/sessions?limit=2', { token: a.token });
+    expect(first.body.items).toHaveLength(2);
+    expect(first.body.next_cursor).toEqual(expect.any(String));
+    const second = await api.request('GET', `/me/sessions?limit=2&cursor=${first.body.next_cursor}`, { token: a.token });
+    const third = await api.request('GET', `/me/sessions?limit=2&cursor=${second.body.next_cursor}`, { token: a.token });
+    const ids = [...first.body.items, ...second.body.items, ...third.body.items].map((s: { id: string }) => s.id);
+    expect(new Set(ids).size).toBe(5);
+    expect(third.body.next_cursor).toBeNull();
+  });
+});
