@@ -1,0 +1,231 @@
+import { Duration, RemovalPolicy } from 'aws-cdk-lib';
+import * as backup from 'aws-cdk-lib/aws-backup';
+import * as events from 'aws-cdk-lib/aws-events';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import type * as kms from 'aws-cdk-lib/aws-kms';
+import type * as rds from 'aws-cdk-lib/aws-rds';
+import * as s3 from 'aws-cdk-lib/aws-s3';
+import { Construct } from 'constructs';
+import { acknowledge, wildcardResource } from './nag';
+
+export interface BackupsProps {
+  /** Encrypts the export bucket and the backup vault. */
+  readonly key: kms.IKey;
+  /** The instance AWS Backup snapshots daily. */
+  readonly database: rds.IDatabaseInstance;
+  /**
+   * Logical exports expire this long after they are written.
+   * @default Duration.days(365)
+   */
+  readonly expireExportsAfter?: Duration;
+  /**
+   * Move exports to S3 Glacier Flexible Retrieval after this long.
+   * @default - never
+   */
+  readonly glacierAfter?: Duration;
+  /**
+   * Move exports to S3 Glacier Deep Archive after this long.
+   * @default - never
+   */
+  readonly deepArchiveAfter?: Duration;
+  /**
+   * Retention of the daily AWS Backup snapshots.
+   * @default Duration.days(35)
+   */
+  readonly snapshotRetention?: Duration;
+  /**
+   * Lock the vault (governance mode, minimum retention = snapshot retention) and deny deleting
+   * recovery points.
+   * @default true
+   */
+  readonly lockVault?: boolean;
+  /**
+   * @default Duration.days(365)
+   */
+  readonly accessLogRetention?: Duration;
+  /**
+   * @default RemovalPolicy.RETAIN
+   */
+  readonly removalPolicy?: RemovalPolicy;
+}
+
+/**
+ * Where backups live.
+ * - The export bucket holds the logical exports the backup job writes: KMS (data key),
+ *   versioned, no public access, TLS only, server access logs to a separate bucket, lifecycle to
+ *   cold storage and expiry. Its policy denies object deletion to every principal (lifecycle
+ *   expiry is not a request and still works) and, once `lockWriters` has run, denies writes to
+ *   every principal but the writers granted with `grantWrite`.
+ * - AWS Backup snapshots the database daily into a vault encrypted with the data key.
+ */
+export class Backups extends Construct {
+  public readonly bucket: s3.Bucket;
+  public readonly accessLogBucket: s3.Bucket;
+  public readonly vault: backup.BackupVault;
+  public readonly plan: backup.BackupPlan;
+  private readonly writers: iam.IRole[] = [];
+  private locked = false;
+  private readonly key: kms.IKey;
+
+  constructor(scope: Construct, id: string, props: BackupsProps) {
+    super(scope, id);
+    this.key = props.key;
+    this.node.addValidation({
+      validate: () =>
+        this.locked
+          ? []
+          : [
+              'Backups.lockWriters was never called: the export bucket would accept writes from anyone allowed by IAM',
+            ],
+    });
+    const expire = props.expireExportsAfter ?? Duration.days(365);
+    const retention = props.snapshotRetention ?? Duration.days(35);
+    const removalPolicy = props.removalPolicy ?? RemovalPolicy.RETAIN;
+    const transitions: s3.Transition[] = [];
+    let previous = 0;
+    for (const [storageClass, after] of [
+      [s3.StorageClass.GLACIER, props.glacierAfter],
+      [s3.StorageClass.DEEP_ARCHIVE, props.deepArchiveAfter],
+    ] as const) {
+      if (!after) continue;
+      if (after.toDays() <= previous || after.toDays() >= expire.toDays()) {
+        throw new Error(
+          'Cold-storage transitions must come in order (Glacier, then Deep Archive) and before expiry',
+        );
+      }
+      previous = after.toDays();
+      transitions.push({ storageClass, transitionAfter: after });
+    }
+    if (retention.toDays() < 1) throw new Error('Snapshot retention must be at least one day');
+
+    this.accessLogBucket = new s3.Bucket(this, 'AccessLogs', {
+      // S3 server access logs can only be delivered to a bucket encrypted with SSE-S3.
+      encryption: s3.BucketEncryption.S3_MANAGED,
+      blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
+      objectOwnership: s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
+      enforceSSL: true,
+      minimumTLSVersion: 1.2,
+      versioned: true,
+      lifecycleRules: [
+        {
+          id: 'ExpireAccessLogs',
+          expiration: props.accessLogRetention ?? Duration.days(365),
+          noncurrentVersionExpiration: Duration.days(1),
+        },
+      ],
+      removalPolicy,
+    });
+    acknowledge(this.accessLogBucket, {
+      'AwsSolutions-S1':
+        'This bucket is the server-access-log target of the export bucket; logging it into itself or another bucket would only log the log deliveries.',
+      'HIPAA.Security-S3BucketLoggingEnabled':
+        'This bucket is the server-access-log target of the export bucket; logging it into itself or another bucket would only log the log deliveries.',
+      'HIPAA.Security-S3DefaultEncryptionKMS':
+        'S3 server access log delivery only supports SSE-S3 target buckets; the logs hold request metadata, not health data.',
+      'HIPAA.Security-S3BucketReplicationEnabled':
+        'Access logs are operational metadata kept in the deployment region; cross-region replication of them is not part of the recovery plan.',
+    });
+
+    this.bucket = new s3.Bucket(this, 'Exports', {
+      encryption: s3.BucketEncryption.KMS,
+      encryptionKey: props.key,
+      bucketKeyEnabled: true,
+      blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
+      objectOwnership: s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
+      enforceSSL: true,
+      minimumTLSVersion: 1.2,
+      versioned: true,
+      serverAccessLogsBucket: this.accessLogBucket,
+      serverAccessLogsPrefix: 'exports/',
+      lifecycleRules: [
+        {
+          id: 'ColdStorageThenExpiry',
+          transitions,
+          expiration: expire,
+          noncurrentVersionExpiration: Duration.days(30),
+          abortIncompleteMultipartUploadAfter: Duration.days(7),
+        },
+        { id: 'RemoveExpiredDeleteMarkers', expiredObjectDeleteMarker: true },
+      ],
+      removalPolicy,
+    });
+    this.bucket.addToResourcePolicy(
+      new iam.PolicyStatement({
+        sid: 'NothingDeletesExports',
+        effect: iam.Effect.DENY,
+        principals: [new iam.AnyPrincipal()],
+        actions: ['s3:DeleteObject', 's3:DeleteObjectVersion'],
+        resources: [this.bucket.arnForObjects('*')],
+      }),
+    );
+    acknowledge(this.bucket, {
+      'HIPAA.Security-S3BucketReplicationEnabled':
+        'The exports are a second copy of the database next to AWS Backup snapshots and RDS automated backups; cross-region copies are a disaster-recovery decision left to the operator (docs/deploy.md).',
+    });
+
+    this.vault = new backup.BackupVault(this, 'Vault', {
+      encryptionKey: props.key,
+      removalPolicy,
+      lockConfiguration: (props.lockVault ?? true) ? { minRetention: retention } : undefined,
+    });
+    if (props.lockVault ?? true) this.vault.blockRecoveryPointDeletion();
+
+    this.plan = new backup.BackupPlan(this, 'Plan', {
+      backupVault: this.vault,
+      backupPlanRules: [
+        new backup.BackupPlanRule({
+          ruleName: 'DailyDatabaseSnapshot',
+          // After the RDS backup window (03:00-04:00) and maintenance window (Sun 04:30-05:30).
+          scheduleExpression: events.Schedule.cron({ hour: '6', minute: '0' }),
+          startWindow: Duration.hours(1),
+          completionWindow: Duration.hours(4),
+          deleteAfter: retention,
+        }),
+      ],
+    });
+    const selection = this.plan.addSelection('Database', {
+      resources: [backup.BackupResource.fromRdsDatabaseInstance(props.database)],
+    });
+    acknowledge(selection, {
+      'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSBackupServiceRolePolicyForBackup]':
+        'AWSBackupServiceRolePolicyForBackup is the AWS-maintained policy AWS Backup needs to snapshot RDS; the role can only be assumed by the AWS Backup service.',
+    });
+  }
+
+  /** Lets a role write exports (and only write: no read, no delete). */
+  grantWrite(role: iam.IRole): void {
+    if (this.locked) throw new Error('Backups.grantWrite must run before lockWriters');
+    this.writers.push(role);
+    role.addToPrincipalPolicy(
+      new iam.PolicyStatement({
+        actions: ['s3:PutObject', 's3:AbortMultipartUpload'],
+        resources: [this.bucket.arnForObjects('*')],
+      }),
+    );
+    // Multipart uploads to an SSE-KMS bucket need Decrypt as well as GenerateDataKey.
+    this.key.grant(role, 'kms:GenerateDataKey', 'kms:Decrypt');
+    acknowledge(role, {
+      [`AwsSolutions-IAM5[${wildcardResource(this, this.bucket.arnForObjects('*'))}]`]:
+        'Export object keys are chosen at run time (one per export), so the write grant covers the objects of this one bucket; the bucket policy denies deletes to everyone.',
+    });
+  }
+
+  /** Denies writes to every principal but the roles granted so far. Call once, after every grant. */
+  lockWriters(): void {
+    if (this.locked) throw new Error('Backups.lockWriters runs once');
+    this.locked = true;
+    this.bucket.addToResourcePolicy(
+      new iam.PolicyStatement({
+        sid: 'OnlyTheBackupJobWritesExports',
+        effect: iam.Effect.DENY,
+        principals: [new iam.AnyPrincipal()],
+        actions: ['s3:PutObject'],
+        resources: [this.bucket.arnForObjects('*')],
+        conditions:
+          this.writers.length > 0
+            ? { ArnNotEquals: { 'aws:PrincipalArn': this.writers.map((r) => r.roleArn) } }
+            : undefined,
+      }),
+    );
+  }
+}

@@ -1,0 +1,333 @@
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { CfnOutput, type CfnResource, Duration, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as triggers from 'aws-cdk-lib/triggers';
+import type { Construct } from 'constructs';
+import type { Route } from '../functions/core/route';
+import { domains as domainTable } from '../functions/domains';
+import { jobs as jobTable, type JobDefinition } from '../functions/jobs/table';
+import { routes as routeTable } from '../functions/routes';
+import { Api } from './api';
+import { Backups } from './backups';
+import { allBundles, authorizerBundle, domainBundleName, migrateBundle } from './bundling';
+import { Database } from './database';
+import { Jobs } from './jobs';
+import { Keys } from './keys';
+import { AppFunction, type FunctionDefaults, type LambdaCode } from './lambda';
+import { Monitoring } from './monitoring';
+import { Network } from './network';
+import { Secrets } from './secrets';
+import type { StageSettings } from './stage';
+
+/** One entry of the domain table (`functions/domains.ts`). */
+export interface DomainSpec {
+  readonly entry: string;
+  readonly description: string;
+  readonly memoryMb: number;
+  readonly timeoutSeconds: number;
+  /** Gets `ses:SendEmail` on the mail identity, `MAIL_FROM` and `APP_BASE_URL`. */
+  readonly sendsEmail?: boolean;
+  /** Gets read access to the note keyring and `NOTE_KEYRING_SECRET_ARN`. */
+  readonly noteKeyring?: boolean;
+}
+
+export interface MailSettings {
+  /** `MAIL_FROM` of the domains that send mail, e.g. `Eatsential <no-reply@eatsential.app>`. */
+  readonly from: string;
+  /** The SES verified identity (domain or address) the sending is authorized for. */
+  readonly identity: string;
+}
+
+export interface EatsentialStackProps extends StackProps {
+  readonly settings: StageSettings;
+  readonly code: LambdaCode;
+  readonly mail: MailSettings;
+  /** Base of the links in emails (`APP_BASE_URL`). */
+  readonly appBaseUrl: string;
+  /**
+   * @default - no email subscription on the alarm topic
+   */
+  readonly alarmEmail?: string;
+  /**
+   * @default the route table, functions/routes.ts
+   */
+  readonly routes?: readonly Route[];
+  /**
+   * @default the domain table, functions/domains.ts
+   */
+  readonly domains?: Readonly<Record<string, DomainSpec>>;
+  /**
+   * @default the job table, functions/jobs/table.ts
+   */
+  readonly jobs?: readonly JobDefinition[];
+}
+
+/**
+ * The whole Eatsential backend of one stage: keys, network, database and proxy, secrets,
+ * backups, the HTTP API with one Lambda per domain, the scheduled jobs, the migrate trigger and
+ * the alarms. Routes, domains and jobs come from their tables, so new ones need no change here.
+ */
+export class EatsentialStack extends Stack {
+  public readonly keys: Keys;
+  public readonly network: Network;
+  public readonly secrets: Secrets;
+  public readonly database: Database;
+  public readonly backups: Backups;
+  public readonly domainFunctions: Readonly<Record<string, AppFunction>>;
+  public readonly authorizerFunction: AppFunction;
+  public readonly migrateFunction: AppFunction;
+  public readonly migrationTrigger: triggers.Trigger;
+  public readonly api: Api;
+  public readonly jobs: Jobs;
+  public readonly monitoring: Monitoring;
+
+  constructor(scope: Construct, id: string, props: EatsentialStackProps) {
+    super(scope, id, props);
+    const { settings } = props;
+    const stage = settings.stage;
+    const routes = props.routes ?? routeTable;
+    const domains: Readonly<Record<string, DomainSpec>> = props.domains ?? domainTable;
+    const jobs = props.jobs ?? jobTable;
+    if (
+      !/^https:\/\/[^\s/]+/.test(props.appBaseUrl) &&
+      !(stage === 'dev' && /^http:\/\/localhost/.test(props.appBaseUrl))
+    ) {
+      throw new Error(`appBaseUrl "${props.appBaseUrl}" must be an https:// URL`);
+    }
+    if (!props.mail.from.includes('@') || props.mail.identity.length === 0) {
+      throw new Error('mail.from must hold an email address and mail.identity must name the SES identity');
+    }
+    assertEntriesExist(props.code, allBundles(domains, jobs));
+
+    const namePrefix = `eatsential/${stage}`;
+    const logRemovalPolicy = settings.retainData ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY;
+
+    this.keys = new Keys(this, 'Keys', {
+      aliasPrefix: namePrefix,
+      removalPolicy: settings.dataRemovalPolicy,
+      pendingWindow: Duration.days(settings.retainData ? 30 : 7),
+    });
+
+    this.network = new Network(this, 'Network', {
+      logsKey: this.keys.telemetry,
+      logRetention: settings.logRetention,
+      maxAzs: settings.maxAzs,
+      emailEndpoint: Object.values(domains).some((d) => d.sendsEmail),
+      logRemovalPolicy,
+    });
+
+    this.secrets = new Secrets(this, 'Secrets', {
+      key: this.keys.data,
+      namePrefix,
+      removalPolicy: settings.dataRemovalPolicy,
+    });
+
+    this.database = new Database(this, 'Database', {
+      vpc: this.network.vpc,
+      subnets: this.network.dataSubnets,
+      key: this.keys.data,
+      logsKey: this.keys.telemetry,
+      logRetention: settings.logRetention,
+      instanceIdentifier: `eatsential-${stage}`,
+      proxySecrets: [this.secrets.apiDbUser, this.secrets.jobsDbUser],
+      instanceType: settings.database.instanceType,
+      multiAz: settings.database.multiAz,
+      deletionProtection: settings.database.deletionProtection,
+      removalPolicy: settings.database.removalPolicy,
+      allocatedStorageGiB: settings.database.allocatedStorageGiB,
+      maxAllocatedStorageGiB: settings.database.maxAllocatedStorageGiB,
+    });
+
+    this.backups = new Backups(this, 'Backups', {
+      key: this.keys.data,
+      database: this.database.instance,
+      expireExportsAfter: settings.backups.expireExportsAfter,
+      glacierAfter: settings.backups.glacierAfter,
+      deepArchiveAfter: settings.backups.deepArchiveAfter,
+      lockVault: settings.backups.lockVault,
+      removalPolicy: settings.dataRemovalPolicy,
+    });
+
+    const defaults: FunctionDefaults = {
+      stage,
+      vpc: this.network.vpc,
+      subnets: this.network.appSubnets,
+      logsKey: this.keys.telemetry,
+      logRetention: settings.logRetention,
+      logLevel: settings.logLevel,
+      code: props.code,
+      logRemovalPolicy,
+    };
+    const proxyDb = {
+      DB_HOST: this.database.proxy.endpoint,
+      DB_PORT: String(this.database.port),
+      DB_NAME: this.database.databaseName,
+    };
+
+    const domainFunctions: Record<string, AppFunction> = {};
+    for (const [domain, spec] of Object.entries(domains)) {
+      const environment: Record<string, string> = {
+        ...proxyDb,
+        DB_SECRET_ARN: this.secrets.apiDbUser.secretArn,
+        JWT_SECRET_ARN: this.secrets.jwtSigningKey.secretArn,
+      };
+      if (spec.sendsEmail) {
+        environment.MAIL_FROM = props.mail.from;
+        environment.APP_BASE_URL = props.appBaseUrl;
+      }
+      if (spec.noteKeyring) environment.NOTE_KEYRING_SECRET_ARN = this.secrets.noteKeyring.secretArn;
+      const fn = new AppFunction(this, `Api${pascal(domain)}`, {
+        defaults,
+        bundle: { name: domainBundleName(domain), entry: spec.entry },
+        description: spec.description,
+        memoryMb: spec.memoryMb,
+        timeout: Duration.seconds(spec.timeoutSeconds),
+        reservedConcurrency: settings.apiReservedConcurrency,
+        environment,
+      });
+      this.secrets.apiDbUser.grantRead(fn.function);
+      this.secrets.jwtSigningKey.grantRead(fn.function);
+      if (spec.noteKeyring) this.secrets.noteKeyring.grantRead(fn.function);
+      if (spec.sendsEmail) fn.function.addToRolePolicy(this.sendEmailStatement(props.mail));
+      this.database.allowClientsFrom(fn.securityGroup, `API domain ${domain}`);
+      domainFunctions[domain] = fn;
+    }
+    this.domainFunctions = domainFunctions;
+
+    this.authorizerFunction = new AppFunction(this, 'Authorizer', {
+      defaults,
+      bundle: authorizerBundle,
+      description: 'HTTP API REQUEST authorizer: verifies the access token (and the admin role)',
+      memoryMb: 256,
+      timeout: Duration.seconds(5),
+      reservedConcurrency: settings.apiReservedConcurrency,
+      environment: { JWT_SECRET_ARN: this.secrets.jwtSigningKey.secretArn },
+    });
+    this.secrets.jwtSigningKey.grantRead(this.authorizerFunction.function);
+
+    this.api = new Api(this, 'Api', {
+      routes,
+      handlers: Object.fromEntries(Object.entries(domainFunctions).map(([d, f]) => [d, f.function])),
+      authorizer: this.authorizerFunction.function,
+      logsKey: this.keys.telemetry,
+      logRetention: settings.logRetention,
+      defaultThrottle: settings.throttle.default,
+      authThrottle: settings.throttle.auth,
+      apiName: `eatsential-${stage}`,
+      logRemovalPolicy,
+    });
+
+    this.jobs = new Jobs(this, 'Jobs', {
+      jobs,
+      defaults,
+      database: this.database,
+      dbSecret: this.secrets.jobsDbUser,
+      noteKeyring: this.secrets.noteKeyring,
+      backups: this.backups,
+      key: this.keys.data,
+    });
+    this.backups.lockWriters();
+
+    this.migrateFunction = new AppFunction(this, 'Migrate', {
+      defaults,
+      bundle: migrateBundle,
+      description: 'Applies sql/migrations to the database instance and sets the login-role passwords',
+      memoryMb: 512,
+      timeout: Duration.minutes(10),
+      reservedConcurrency: 1,
+      environment: {
+        // The instance itself: migrations take advisory locks, which would pin proxy connections.
+        DB_HOST: this.database.instance.dbInstanceEndpointAddress,
+        DB_PORT: String(this.database.port),
+        DB_NAME: this.database.databaseName,
+        DB_SECRET_ARN: this.database.masterSecret.secretArn,
+        API_DB_SECRET_ARN: this.secrets.apiDbUser.secretArn,
+        JOBS_DB_SECRET_ARN: this.secrets.jobsDbUser.secretArn,
+        // The runtime's bundle with the RDS certificate authorities, to verify the instance.
+        NODE_EXTRA_CA_CERTS: '/var/runtime/ca-cert.pem',
+      },
+    });
+    this.database.masterSecret.grantRead(this.migrateFunction.function);
+    this.secrets.apiDbUser.grantRead(this.migrateFunction.function);
+    this.secrets.jobsDbUser.grantRead(this.migrateFunction.function);
+    this.database.allowMigrationsFrom(this.migrateFunction.securityGroup, 'Migrate Lambda');
+
+    // Runs on the first deploy and whenever the migrate bundle changes, which it does whenever a
+    // migration file is added (the files are inside the bundle). The functions that use the new
+    // schema are updated only after it succeeds; a failed migration fails (and rolls back) the deploy.
+    this.migrationTrigger = new triggers.Trigger(this, 'RunMigrations', {
+      handler: this.migrateFunction.function,
+      // The whole network (VPC endpoints for Secrets Manager and KMS, security group rules) and
+      // the database must be in place before the migrate Lambda can reach anything.
+      executeAfter: [this.network, this.database],
+      // Only the function resources wait: their roles are referenced by the key policy, which the
+      // database (and so this trigger) depends on.
+      executeBefore: [...Object.values(domainFunctions), ...Object.values(this.jobs.functions)].map(
+        (f) => f.function.node.defaultChild as CfnResource,
+      ),
+      executeOnHandlerChange: true,
+      invocationType: triggers.InvocationType.REQUEST_RESPONSE,
+      timeout: Duration.minutes(10),
+    });
+
+    const allFunctions: Record<string, lambda.IFunction> = {
+      ...Object.fromEntries(Object.entries(domainFunctions).map(([d, f]) => [`api-${d}`, f.function])),
+      authorizer: this.authorizerFunction.function,
+      ...Object.fromEntries(Object.entries(this.jobs.functions).map(([j, f]) => [`job-${j}`, f.function])),
+      migrate: this.migrateFunction.function,
+    };
+    this.monitoring = new Monitoring(this, 'Monitoring', {
+      namePrefix: `eatsential-${stage}`,
+      key: this.keys.telemetry,
+      api: this.api.httpApi,
+      functions: allFunctions,
+      database: this.database.instance,
+      proxy: this.database.proxy,
+      deadLetterQueues: this.jobs.deadLetterQueues,
+      dbConnectionsThreshold: settings.database.connectionsAlarmThreshold,
+      dbFreeStorageThresholdBytes: Math.round(settings.database.allocatedStorageGiB * 0.1 * 2 ** 30),
+      alarmEmail: props.alarmEmail,
+    });
+
+    new CfnOutput(this, 'ApiUrl', { value: this.api.url, description: 'Invoke URL of the HTTP API' });
+    new CfnOutput(this, 'AlarmTopicArn', {
+      value: this.monitoring.topic.topicArn,
+      description: 'Subscribe on-call tooling here',
+    });
+    new CfnOutput(this, 'MigrateFunctionName', {
+      value: this.migrateFunction.function.functionName,
+      description: 'Invoke to re-run or roll back migrations (docs/deploy.md)',
+    });
+    new CfnOutput(this, 'BackupBucketName', { value: this.backups.bucket.bucketName });
+    new CfnOutput(this, 'DatabaseEndpoint', { value: this.database.instance.dbInstanceEndpointAddress });
+    new CfnOutput(this, 'DatabaseProxyEndpoint', { value: this.database.proxy.endpoint });
+  }
+
+  /** ses:SendEmail on the configured identity only, and only from the configured address. */
+  private sendEmailStatement(mail: MailSettings): iam.PolicyStatement {
+    const address = /<([^>]+)>/.exec(mail.from)?.[1] ?? mail.from;
+    return new iam.PolicyStatement({
+      actions: ['ses:SendEmail'],
+      resources: [this.formatArn({ service: 'ses', resource: 'identity', resourceName: mail.identity })],
+      conditions: { StringEquals: { 'ses:FromAddress': address.trim() } },
+    });
+  }
+}
+
+function pascal(name: string): string {
+  return name.replace(/(^|[-_])([a-z0-9])/g, (_m, _s, c: string) => c.toUpperCase());
+}
+
+/** Every missing entry at once, so a synth before the handlers land says exactly what is missing. */
+function assertEntriesExist(code: LambdaCode, bundles: readonly { name: string; entry: string }[]): void {
+  if (code.kind !== 'bundle') return;
+  const missing = bundles.filter((b) => !existsSync(join(code.projectRoot, b.entry)));
+  if (missing.length > 0) {
+    throw new Error(
+      `Lambda entries missing: ${missing.map((b) => `${b.entry} (${b.name})`).join(', ')}. ` +
+        'Land the handlers, or synthesize prebuilt bundles with -c lambdaCode=prebuilt -c distDir=<dir>.',
+    );
+  }
+}

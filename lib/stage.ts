@@ -1,0 +1,103 @@
+import { Duration, RemovalPolicy } from 'aws-cdk-lib';
+import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import * as logs from 'aws-cdk-lib/aws-logs';
+
+/** The stages an operator can deploy. Anything else is rejected before a construct is made. */
+export const stageNames = ['dev', 'prod'] as const;
+export type StageName = (typeof stageNames)[number];
+
+export function parseStage(value: unknown): StageName {
+  if (typeof value === 'string' && (stageNames as readonly string[]).includes(value))
+    return value as StageName;
+  const shown = value === undefined ? 'no stage' : `stage ${JSON.stringify(value)}`;
+  throw new Error(`Unknown ${shown}: deploy with -c stage=dev or -c stage=prod.`);
+}
+
+/** Sizing and safety settings that differ between stages. */
+export interface StageSettings {
+  readonly stage: StageName;
+  /** Retain data-bearing resources (keys, secrets, buckets, vault) when the stack is deleted. */
+  readonly retainData: boolean;
+  /** Removal policy of data-bearing resources. */
+  readonly dataRemovalPolicy: RemovalPolicy;
+  /** Retention of every CloudWatch log group. */
+  readonly logRetention: logs.RetentionDays;
+  /** `LOG_LEVEL` of every Lambda. */
+  readonly logLevel: 'DEBUG' | 'INFO';
+  readonly maxAzs: number;
+  readonly database: {
+    readonly instanceType: ec2.InstanceType;
+    readonly multiAz: boolean;
+    readonly deletionProtection: boolean;
+    /** SNAPSHOT takes a final snapshot when the instance is deleted. */
+    readonly removalPolicy: RemovalPolicy;
+    readonly allocatedStorageGiB: number;
+    readonly maxAllocatedStorageGiB: number;
+    /** Alarm above this many connections (about 80% of the class's default `max_connections`). */
+    readonly connectionsAlarmThreshold: number;
+  };
+  /** Reserved concurrency of each API Lambda (and the authorizer): caps database connections too. */
+  readonly apiReservedConcurrency: number;
+  readonly throttle: {
+    readonly default: { readonly rateLimit: number; readonly burstLimit: number };
+    readonly auth: { readonly rateLimit: number; readonly burstLimit: number };
+  };
+  readonly backups: {
+    /** Lifecycle of logical exports in the backup bucket. */
+    readonly expireExportsAfter: Duration;
+    readonly glacierAfter?: Duration;
+    readonly deepArchiveAfter?: Duration;
+    /** Lock the AWS Backup vault (governance mode) so recovery points cannot be deleted early. */
+    readonly lockVault: boolean;
+  };
+}
+
+export function stageSettings(stage: StageName): StageSettings {
+  if (stage === 'prod') {
+    return {
+      stage,
+      retainData: true,
+      dataRemovalPolicy: RemovalPolicy.RETAIN,
+      logRetention: logs.RetentionDays.ONE_YEAR,
+      logLevel: 'INFO',
+      maxAzs: 2,
+      database: {
+        instanceType: ec2.InstanceType.of(ec2.InstanceClass.M7G, ec2.InstanceSize.LARGE),
+        multiAz: true,
+        deletionProtection: true,
+        removalPolicy: RemovalPolicy.SNAPSHOT,
+        allocatedStorageGiB: 100,
+        maxAllocatedStorageGiB: 1000,
+        connectionsAlarmThreshold: 650,
+      },
+      apiReservedConcurrency: 100,
+      throttle: { default: { rateLimit: 500, burstLimit: 1000 }, auth: { rateLimit: 10, burstLimit: 20 } },
+      backups: {
+        expireExportsAfter: Duration.days(365),
+        glacierAfter: Duration.days(30),
+        deepArchiveAfter: Duration.days(120),
+        lockVault: true,
+      },
+    };
+  }
+  return {
+    stage,
+    retainData: false,
+    dataRemovalPolicy: RemovalPolicy.DESTROY,
+    logRetention: logs.RetentionDays.ONE_MONTH,
+    logLevel: 'DEBUG',
+    maxAzs: 2,
+    database: {
+      instanceType: ec2.InstanceType.of(ec2.InstanceClass.T4G, ec2.InstanceSize.MEDIUM),
+      multiAz: false,
+      deletionProtection: false,
+      removalPolicy: RemovalPolicy.DESTROY,
+      allocatedStorageGiB: 20,
+      maxAllocatedStorageGiB: 100,
+      connectionsAlarmThreshold: 320,
+    },
+    apiReservedConcurrency: 10,
+    throttle: { default: { rateLimit: 50, burstLimit: 100 }, auth: { rateLimit: 5, burstLimit: 10 } },
+    backups: { expireExportsAfter: Duration.days(14), lockVault: false },
+  };
+}
