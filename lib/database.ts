@@ -64,6 +64,10 @@ export interface DatabaseProps {
    */
   readonly maxAllocatedStorageGiB?: number;
   /**
+   * @default RemovalPolicy.DESTROY
+   */
+  readonly logRemovalPolicy?: RemovalPolicy;
+  /**
    * Statements slower than this are logged (without their parameters).
    * @default Duration.millis(100)
    */
@@ -163,7 +167,7 @@ export class Database extends Construct {
           logGroupName: `/aws/rds/instance/${props.instanceIdentifier}/${log}`,
           retention: props.logRetention,
           encryptionKey: props.logsKey,
-          removalPolicy: RemovalPolicy.DESTROY,
+          removalPolicy: props.logRemovalPolicy ?? RemovalPolicy.DESTROY,
         }),
     );
 

@@ -18,6 +18,7 @@ import { Keys } from './keys';
 import { AppFunction, type FunctionDefaults, type LambdaCode } from './lambda';
 import { Monitoring } from './monitoring';
 import { Network } from './network';
+import { ProviderLogs } from './provider-logs';
 import { Secrets } from './secrets';
 import type { StageSettings } from './stage';
 
@@ -138,6 +139,7 @@ export class EatsentialStack extends Stack {
       removalPolicy: settings.database.removalPolicy,
       allocatedStorageGiB: settings.database.allocatedStorageGiB,
       maxAllocatedStorageGiB: settings.database.maxAllocatedStorageGiB,
+      logRemovalPolicy,
     });
 
     this.backups = new Backups(this, 'Backups', {
@@ -289,6 +291,12 @@ export class EatsentialStack extends Stack {
       dbConnectionsThreshold: settings.database.connectionsAlarmThreshold,
       dbFreeStorageThresholdBytes: Math.round(settings.database.allocatedStorageGiB * 0.1 * 2 ** 30),
       alarmEmail: props.alarmEmail,
+    });
+
+    new ProviderLogs(this, 'ProviderLogs', {
+      logsKey: this.keys.telemetry,
+      logRetention: settings.logRetention,
+      removalPolicy: logRemovalPolicy,
     });
 
     new CfnOutput(this, 'ApiUrl', { value: this.api.url, description: 'Invoke URL of the HTTP API' });
