@@ -91,7 +91,8 @@ let current: Mailer | undefined;
 /** The container's mailer: SES in Lambda or when `MAIL_TRANSPORT=ses`, `.eml` files under `MAIL_DIR` otherwise. */
 export function mailer(): Mailer {
   current ??=
-    process.env.MAIL_TRANSPORT === 'ses' || (process.env.AWS_LAMBDA_FUNCTION_NAME && process.env.MAIL_TRANSPORT !== 'file')
+    process.env.MAIL_TRANSPORT === 'ses' ||
+    (process.env.AWS_LAMBDA_FUNCTION_NAME && process.env.MAIL_TRANSPORT !== 'file')
       ? new SesMailer()
       : new FileMailer(process.env.MAIL_DIR ?? join(process.cwd(), '.local', 'mail'));
   return current;

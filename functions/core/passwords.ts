@@ -25,9 +25,16 @@ const limits = { ln: [14, 22], r: [1, 32], p: [1, 16] } as const;
 
 function derive(password: string, salt: Buffer, params: ScryptParams): Promise<Buffer> {
   const N = 2 ** params.ln;
-  const options: ScryptOptions = { N, r: params.r, p: params.p, maxmem: 128 * N * params.r * params.p + 32 * 1024 * 1024 };
+  const options: ScryptOptions = {
+    N,
+    r: params.r,
+    p: params.p,
+    maxmem: 128 * N * params.r * params.p + 32 * 1024 * 1024,
+  };
   return new Promise((resolve, reject) =>
-    scrypt(password.normalize('NFKC'), salt, keyBytes, options, (err, key) => (err ? reject(err) : resolve(key))),
+    scrypt(password.normalize('NFKC'), salt, keyBytes, options, (err, key) =>
+      err ? reject(err) : resolve(key),
+    ),
   );
 }
 
@@ -101,7 +108,10 @@ export const passwordLength = { min: 12, max: 128 } as const;
  * NIST SP 800-63B: length, no composition rules, but refuse passwords that are common, repetitive
  * or derived from the account's own name.
  */
-export function passwordProblems(password: string, account: { username?: string; email?: string } = {}): string[] {
+export function passwordProblems(
+  password: string,
+  account: { username?: string; email?: string } = {},
+): string[] {
   const problems: string[] = [];
   const chars = [...password];
   if (chars.length < passwordLength.min) problems.push(`must be at least ${passwordLength.min} characters`);
@@ -113,19 +123,37 @@ export function passwordProblems(password: string, account: { username?: string;
   else if (isCommon(lower)) problems.push('is one of the most common passwords');
 
   const username = account.username?.toLowerCase();
-  if (username && username.length >= 3 && lower.includes(username)) problems.push('must not contain your username');
+  if (username && username.length >= 3 && lower.includes(username))
+    problems.push('must not contain your username');
   const local = account.email?.toLowerCase().split('@')[0];
-  if (local && local.length >= 3 && lower.includes(local)) problems.push('must not contain your email address');
+  if (local && local.length >= 3 && lower.includes(local))
+    problems.push('must not contain your email address');
   return problems;
 }
 
-const leet: Readonly<Record<string, string>> = { '@': 'a', '4': 'a', '3': 'e', '1': 'i', '!': 'i', '0': 'o', $: 's', '5': 's', '7': 't' };
+const leet: Readonly<Record<string, string>> = {
+  '@': 'a',
+  '4': 'a',
+  '3': 'e',
+  '1': 'i',
+  '!': 'i',
+  '0': 'o',
+  $: 's',
+  '5': 's',
+  '7': 't',
+};
 
 /** The password itself, or with leetspeak undone and digits or symbols trimmed from its ends, is common. */
 function isCommon(lower: string): boolean {
   const trimmed = lower.replace(/^[\d\W_]+|[\d\W_]+$/g, '');
   const unleet = [...lower].map((c) => leet[c] ?? c).join('');
-  const candidates = [lower, trimmed, unleet, unleet.replace(/^[\d\W_]+|[\d\W_]+$/g, ''), lower.replace(/[\W_]+/g, '')];
+  const candidates = [
+    lower,
+    trimmed,
+    unleet,
+    unleet.replace(/^[\d\W_]+|[\d\W_]+$/g, ''),
+    lower.replace(/[\W_]+/g, ''),
+  ];
   return candidates.some((c) => c.length > 0 && (commonPasswords.has(c) || isRepeatOfCommon(c)));
 }
 
