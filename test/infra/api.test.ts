@@ -1,0 +1,142 @@
+import { Match } from 'aws-cdk-lib/assertions';
+import { routeKey } from '../../functions/core/route';
+import { routes } from '../../functions/routes';
+import { stageSettings } from '../../lib/stage';
+import { getAtt, idsOf, oneIdOf, synthStage, type Synth } from './synth';
+
+let dev: Synth;
+let prod: Synth;
+
+beforeAll(() => {
+  dev = synthStage('dev');
+  prod = synthStage('prod');
+});
+
+const pascal = (domain: string) =>
+  domain.replace(/(^|[-_])([a-z0-9])/g, (_m, _s, c: string) => c.toUpperCase());
+
+describe.each([
+  ['dev', () => dev],
+  ['prod', () => prod],
+] as const)('HTTP API on %s', (stage, get) => {
+  it('has exactly the routes of the route table', () => {
+    const s = get();
+
+    const keys = idsOf(s.resources, 'AWS::ApiGatewayV2::Route').map(
+      (id) => s.resources[id]!.Properties!.RouteKey,
+    );
+    expect([...keys].sort()).toEqual(routes.map(routeKey).sort());
+  });
+
+  it.each(routes.map((r) => [routeKey(r), r] as const))(
+    'routes %s to its domain Lambda with its authorization',
+    (key, r) => {
+      const s = get();
+      const route = idsOf(s.resources, 'AWS::ApiGatewayV2::Route').find(
+        (id) => s.resources[id]!.Properties!.RouteKey === key,
+      )!;
+      const props = s.resources[route]!.Properties!;
+      const integrationId = (props.Target as { 'Fn::Join': [string, [string, { Ref: string }]] })[
+        'Fn::Join'
+      ][1][1].Ref;
+      const fn = oneIdOf(
+        s.resources,
+        'AWS::Lambda::Function',
+        new RegExp(`/Api${pascal(r.domain)}/Function/`),
+      );
+      const authorizer = oneIdOf(s.resources, 'AWS::ApiGatewayV2::Authorizer', /\/Api\//);
+
+      expect(s.resources[integrationId]!.Properties).toMatchObject({
+        IntegrationType: 'AWS_PROXY',
+        IntegrationUri: getAtt(fn),
+        PayloadFormatVersion: '2.0',
+      });
+      if (r.access === 'public') {
+        expect(props.AuthorizationType).toBe('NONE');
+        expect(props.AuthorizerId).toBeUndefined();
+      } else {
+        expect(props.AuthorizationType).toBe('CUSTOM');
+        expect(props.AuthorizerId).toEqual({ Ref: authorizer });
+      }
+    },
+  );
+
+  it('authorizes with the Lambda REQUEST authorizer: simple responses, Authorization header, short or no cache', () => {
+    const s = get();
+    const fn = oneIdOf(s.resources, 'AWS::Lambda::Function', /\/Authorizer\/Function\//);
+
+    s.template.hasResourceProperties('AWS::ApiGatewayV2::Authorizer', {
+      AuthorizerType: 'REQUEST',
+      EnableSimpleResponses: true,
+      AuthorizerPayloadFormatVersion: '2.0',
+      IdentitySource: ['$request.header.Authorization'],
+      AuthorizerResultTtlInSeconds: Match.anyValue(),
+      AuthorizerUri: Match.objectLike({ 'Fn::Join': ['', Match.arrayWith([getAtt(fn)])] }),
+    });
+    const ttl = Object.values(s.template.findResources('AWS::ApiGatewayV2::Authorizer'))[0]!.Properties
+      .AuthorizerResultTtlInSeconds;
+    expect(ttl).toBeLessThanOrEqual(60);
+  });
+
+  it('throttles every route by default and the auth routes tighter', () => {
+    const s = get();
+    const { throttle } = stageSettings(stage);
+    const authRoutes = routes.filter((r) => 'throttle' in r && r.throttle === 'auth').map(routeKey);
+
+    expect(authRoutes.length).toBeGreaterThan(0);
+    s.template.hasResourceProperties('AWS::ApiGatewayV2::Stage', {
+      StageName: '$default',
+      AutoDeploy: true,
+      DefaultRouteSettings: Match.objectLike({
+        ThrottlingRateLimit: throttle.default.rateLimit,
+        ThrottlingBurstLimit: throttle.default.burstLimit,
+      }),
+      RouteSettings: Object.fromEntries(
+        authRoutes.map((key) => [
+          key,
+          { throttlingRateLimit: throttle.auth.rateLimit, throttlingBurstLimit: throttle.auth.burstLimit },
+        ]),
+      ),
+    });
+    expect(throttle.auth.rateLimit).toBeLessThan(throttle.default.rateLimit);
+  });
+
+  it('writes JSON access logs to an encrypted log group with a retention period', () => {
+    const s = get();
+    const group = oneIdOf(s.resources, 'AWS::Logs::LogGroup', /\/Api\/AccessLogs\//);
+    const stageProps = Object.values(s.template.findResources('AWS::ApiGatewayV2::Stage'))[0]!.Properties;
+
+    expect(stageProps.AccessLogSettings.DestinationArn).toEqual(getAtt(group));
+    expect(Object.keys(JSON.parse(stageProps.AccessLogSettings.Format as string))).toEqual(
+      expect.arrayContaining(['requestId', 'routeKey', 'status', 'integrationError', 'authorizerError']),
+    );
+    expect(s.resources[group]!.Properties).toMatchObject({
+      RetentionInDays: expect.any(Number),
+      KmsKeyId: expect.anything(),
+    });
+  });
+
+  it('allows no CORS (the clients are mobile apps)', () => {
+    get().template.hasResourceProperties('AWS::ApiGatewayV2::Api', {
+      ProtocolType: 'HTTP',
+      CorsConfiguration: Match.absent(),
+    });
+  });
+
+  it('lets only this API invoke the domain Lambdas', () => {
+    const s = get();
+    const api = oneIdOf(s.resources, 'AWS::ApiGatewayV2::Api', /\/Api\//);
+
+    for (const domain of new Set(routes.map((r) => r.domain))) {
+      const fn = oneIdOf(s.resources, 'AWS::Lambda::Function', new RegExp(`/Api${pascal(domain)}/Function/`));
+      const permissions = Object.values(s.template.findResources('AWS::Lambda::Permission')).filter(
+        (p) => JSON.stringify(p.Properties.FunctionName) === JSON.stringify(getAtt(fn)),
+      );
+      expect(permissions.length).toBeGreaterThan(0);
+      for (const p of permissions) {
+        expect(p.Properties.Principal).toBe('apigateway.amazonaws.com');
+        expect(JSON.stringify(p.Properties.SourceArn)).toContain(JSON.stringify({ Ref: api }));
+      }
+    }
+  });
+});

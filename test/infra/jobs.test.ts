@@ -1,0 +1,228 @@
+import { Match } from 'aws-cdk-lib/assertions';
+import { AwsSolutionsChecks, HIPAASecurityChecks } from 'cdk-nag';
+import { jobs, type JobDefinition } from '../../functions/jobs/table';
+import { getAtt, idsOf, oneIdOf, ref, synthStage, synthWithJobs, type Resources, type Synth } from './synth';
+
+const pascal = (name: string) => name.replace(/(^|-)([a-z0-9])/g, (_m, _d, c: string) => c.toUpperCase());
+
+/** A job table with a writer of the backup bucket and a reader of the note keyring. */
+const extraJobs: JobDefinition[] = [
+  ...jobs,
+  {
+    name: 'export-backup',
+    description: 'Writes a logical export of the database to the backup bucket',
+    schedule: 'cron(30 3 * * ? *)',
+    entry: 'functions/jobs/export-backup/handler.ts',
+    timeoutSeconds: 900,
+    memoryMb: 1024,
+    needs: { backupBucket: 'write' },
+  },
+  {
+    name: 'rekey-notes',
+    description: 'Re-encrypts notes with the current keyring key',
+    schedule: 'rate(1 hour)',
+    entry: 'functions/jobs/rekey-notes/handler.ts',
+    timeoutSeconds: 300,
+    memoryMb: 512,
+    needs: { noteKeyring: true },
+  },
+];
+
+let dev: Synth;
+let prod: Synth;
+let withExtras: Synth;
+
+beforeAll(() => {
+  dev = synthStage('dev');
+  prod = synthStage('prod');
+  withExtras = synthWithJobs('prod', extraJobs);
+});
+
+function jobIds(resources: Resources, job: string) {
+  const cid = pascal(job);
+  return {
+    fn: oneIdOf(resources, 'AWS::Lambda::Function', new RegExp(`/Jobs/${cid}/Function/`)),
+    role: oneIdOf(resources, 'AWS::IAM::Role', new RegExp(`/Jobs/${cid}/Function/ServiceRole/`)),
+    dlq: oneIdOf(resources, 'AWS::SQS::Queue', new RegExp(`/Jobs/${cid}DeadLetters/`)),
+    schedulerRole: oneIdOf(resources, 'AWS::IAM::Role', new RegExp(`/Jobs/${cid}SchedulerRole/`)),
+  };
+}
+
+/** Every Allow statement of every identity policy, with the roles it is attached to. */
+function allowStatements(resources: Resources) {
+  return Object.values(resources)
+    .filter((r) => r.Type === 'AWS::IAM::Policy')
+    .flatMap((r) => {
+      const roles = (r.Properties!.Roles as { Ref: string }[]).map((x) => x.Ref);
+      const statements = (r.Properties!.PolicyDocument as { Statement: Record<string, unknown>[] }).Statement;
+      return statements.filter((st) => st.Effect === 'Allow').map((st) => ({ roles, statement: st }));
+    });
+}
+
+const asArray = (v: unknown): unknown[] => (Array.isArray(v) ? v : [v]);
+
+describe.each([
+  ['dev', () => dev],
+  ['prod', () => prod],
+  ['prod with more jobs', () => withExtras],
+] as const)('jobs on %s', (label, get) => {
+  const table = label === 'prod with more jobs' ? extraJobs : jobs;
+
+  it.each(table.map((j) => [j.name, j] as const))(
+    'schedules %s in UTC, with retries and a dead-letter queue',
+    (name, job) => {
+      const s = get();
+      const { fn, dlq, schedulerRole } = jobIds(s.resources, name);
+
+      s.template.hasResourceProperties('AWS::Scheduler::Schedule', {
+        ScheduleExpression: job.schedule,
+        ScheduleExpressionTimezone: 'Etc/UTC',
+        State: 'ENABLED',
+        Target: {
+          Arn: getAtt(fn),
+          RoleArn: getAtt(schedulerRole),
+          DeadLetterConfig: { Arn: getAtt(dlq) },
+          RetryPolicy: { MaximumRetryAttempts: 2, MaximumEventAgeInSeconds: 3600 },
+        },
+      });
+      s.template.hasResourceProperties('AWS::Lambda::EventInvokeConfig', {
+        FunctionName: ref(fn),
+        MaximumRetryAttempts: 2,
+        MaximumEventAgeInSeconds: 3600,
+      });
+      expect(s.resources[fn]!.Properties).toMatchObject({
+        ReservedConcurrentExecutions: 1,
+        Timeout: job.timeoutSeconds,
+        MemorySize: job.memoryMb,
+        DeadLetterConfig: { TargetArn: getAtt(dlq) },
+      });
+    },
+  );
+
+  it.each(table.map((j) => [j.name] as const))(
+    'encrypts the dead-letter queue of %s with the data key and requires TLS',
+    (name) => {
+      const s = get();
+      const { dlq } = jobIds(s.resources, name);
+      const dataKey = oneIdOf(s.resources, 'AWS::KMS::Key', /\/Keys\/Data\//);
+
+      expect(s.resources[dlq]!.Properties!.KmsMasterKeyId).toEqual(getAtt(dataKey));
+      s.template.hasResourceProperties('AWS::SQS::QueuePolicy', {
+        Queues: [ref(dlq)],
+        PolicyDocument: {
+          Statement: Match.arrayWith([
+            Match.objectLike({
+              Effect: 'Deny',
+              Action: 'sqs:*',
+              Condition: { Bool: { 'aws:SecureTransport': 'false' } },
+            }),
+          ]),
+        },
+      });
+    },
+  );
+
+  it('has one schedule and one dead-letter queue per job and no other', () => {
+    const s = get();
+
+    s.template.resourceCountIs('AWS::Scheduler::Schedule', table.length);
+    s.template.resourceCountIs('AWS::SQS::Queue', table.length);
+  });
+});
+
+describe('least privilege of jobs', () => {
+  it('lets only the backup job write to the backup bucket', () => {
+    const s = withExtras;
+    const bucket = oneIdOf(s.resources, 'AWS::S3::Bucket', /\/Backups\/Exports\//);
+    const writer = jobIds(s.resources, 'export-backup').role;
+
+    const writes = allowStatements(s.resources).filter(
+      ({ statement }) =>
+        asArray(statement.Action).some((a) => /^s3:(\*|Put\*|PutObject)$/.test(String(a))) &&
+        JSON.stringify(statement.Resource).includes(bucket),
+    );
+    expect(writes.flatMap((w) => w.roles)).toEqual([writer]);
+    const fn = jobIds(s.resources, 'export-backup').fn;
+    expect(
+      (s.resources[fn]!.Properties!.Environment as { Variables: Record<string, unknown> }).Variables
+        .BACKUP_BUCKET,
+    ).toEqual(ref(bucket));
+  });
+
+  it('denies writes to the backup bucket by every principal but the backup job role', () => {
+    const s = withExtras;
+    const bucket = oneIdOf(s.resources, 'AWS::S3::Bucket', /\/Backups\/Exports\//);
+    const writer = jobIds(s.resources, 'export-backup').role;
+
+    s.template.hasResourceProperties('AWS::S3::BucketPolicy', {
+      Bucket: ref(bucket),
+      PolicyDocument: {
+        Statement: Match.arrayWith([
+          Match.objectLike({
+            Effect: 'Deny',
+            Principal: { AWS: '*' },
+            Action: 's3:PutObject',
+            Condition: { ArnNotEquals: { 'aws:PrincipalArn': [getAtt(writer)] } },
+          }),
+        ]),
+      },
+    });
+  });
+
+  it('denies every write to the backup bucket when no job writes backups', () => {
+    const bucket = oneIdOf(prod.resources, 'AWS::S3::Bucket', /\/Backups\/Exports\//);
+    expect(jobs.some((j) => j.needs.backupBucket === 'write')).toBe(false);
+
+    prod.template.hasResourceProperties('AWS::S3::BucketPolicy', {
+      Bucket: ref(bucket),
+      PolicyDocument: {
+        Statement: Match.arrayWith([
+          Match.objectLike({
+            Effect: 'Deny',
+            Principal: { AWS: '*' },
+            Action: 's3:PutObject',
+            Condition: Match.absent(),
+          }),
+        ]),
+      },
+    });
+  });
+
+  it('lets only the jobs that need it read the note keyring', () => {
+    const s = withExtras;
+    const keyring = oneIdOf(s.resources, 'AWS::SecretsManager::Secret', /\/Secrets\/NoteKeyring\//);
+
+    const readers = allowStatements(s.resources)
+      .filter(({ statement }) =>
+        asArray(statement.Resource).some((r) => JSON.stringify(r) === JSON.stringify(ref(keyring))),
+      )
+      .flatMap((r) => r.roles);
+    expect(readers).toEqual([jobIds(s.resources, 'rekey-notes').role]);
+  });
+
+  it('keeps cdk-nag clean with a writer and a keyring reader in the table', () => {
+    for (const pack of [new AwsSolutionsChecks(), new HIPAASecurityChecks()]) {
+      expect(pack.validateScope(withExtras.app).violations.map((v) => v.ruleName)).toEqual([]);
+    }
+  });
+
+  it('invokes each job with a scheduler role that can invoke that job only', () => {
+    const s = withExtras;
+    for (const job of extraJobs) {
+      const { fn, schedulerRole } = jobIds(s.resources, job.name);
+      const invokes = allowStatements(s.resources).filter(
+        ({ roles, statement }) =>
+          roles.includes(schedulerRole) &&
+          asArray(statement.Action).some((a) => String(a).startsWith('lambda:')),
+      );
+      const resources = invokes
+        .flatMap(({ statement }) => asArray(statement.Resource))
+        .map((r) => JSON.stringify(r));
+      expect(resources.length).toBeGreaterThan(0);
+      for (const r of resources) expect(r).toContain(fn);
+      expect(
+        idsOf(s.resources, 'AWS::IAM::Role', new RegExp(`/Jobs/${pascal(job.name)}SchedulerRole/`)),
+      ).toHaveLength(1);
+    }
+  });
+});
