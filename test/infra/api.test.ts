@@ -2,7 +2,7 @@ import { Match } from 'aws-cdk-lib/assertions';
 import { routeKey } from '../../functions/core/route';
 import { routes } from '../../functions/routes';
 import { stageSettings } from '../../lib/stage';
-import { getAtt, idsOf, oneIdOf, synthStage, type Synth } from './synth';
+import { getAtt, idsOf, oneIdOf, pascal, synthStage, type Synth } from './synth';
 
 let dev: Synth;
 let prod: Synth;
@@ -11,9 +11,6 @@ beforeAll(() => {
   dev = synthStage('dev');
   prod = synthStage('prod');
 });
-
-const pascal = (domain: string) =>
-  domain.replace(/(^|[-_])([a-z0-9])/g, (_m, _s, c: string) => c.toUpperCase());
 
 describe.each([
   ['dev', () => dev],

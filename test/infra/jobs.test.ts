@@ -1,9 +1,17 @@
 import { Match } from 'aws-cdk-lib/assertions';
 import { AwsSolutionsChecks, HIPAASecurityChecks } from 'cdk-nag';
 import { jobs, type JobDefinition } from '../../functions/jobs/table';
-import { getAtt, idsOf, oneIdOf, ref, synthStage, synthWithJobs, type Resources, type Synth } from './synth';
-
-const pascal = (name: string) => name.replace(/(^|-)([a-z0-9])/g, (_m, _d, c: string) => c.toUpperCase());
+import {
+  getAtt,
+  idsOf,
+  oneIdOf,
+  pascal,
+  ref,
+  synthStage,
+  synthWithJobs,
+  type Resources,
+  type Synth,
+} from './synth';
 
 /** A job table with a writer of the backup bucket and a reader of the note keyring. */
 const extraJobs: JobDefinition[] = [

@@ -93,3 +93,7 @@ export function oneIdOf(resources: Resources, type: string, path: RegExp): strin
 /** `{"Fn::GetAtt": [id, "Arn"]}` and `{"Ref": id}` as the template writes them. */
 export const getAtt = (id: string, attribute = 'Arn') => ({ 'Fn::GetAtt': [id, attribute] });
 export const ref = (id: string) => ({ Ref: id });
+
+/** Construct ids the app derives from domain and job names (`export-backup` -> `ExportBackup`). */
+export const pascal = (name: string): string =>
+  name.replace(/(^|[-_])([a-z0-9])/g, (_m, _s, c: string) => c.toUpperCase());
