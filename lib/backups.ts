@@ -69,6 +69,9 @@ export class Backups extends Construct {
 
   constructor(scope: Construct, id: string, props: BackupsProps) {
     super(scope, id);
+    // Server access logs are delivered under a bucket policy, not the legacy log-delivery ACL
+    // (ACLs stay disabled), whatever the app's feature flags say.
+    this.node.setContext('@aws-cdk/aws-s3:serverAccessLogsUseBucketPolicy', true);
     this.key = props.key;
     this.node.addValidation({
       validate: () =>
