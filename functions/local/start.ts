@@ -4,7 +4,8 @@
  * the same Lambda handlers answer at http://localhost:3000 (PORT to change).
  */
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import type { AddressInfo } from 'node:net';
+import { join, resolve } from 'node:path';
 import { createSql } from '../core/db';
 import { connectionFailure } from '../core/dbUrl';
 import { migrate } from '../../sql/migrator';
@@ -12,7 +13,8 @@ import { loadDevSecrets } from './devSecrets';
 import { startEmbeddedPostgres, type EmbeddedPostgres } from './embeddedPostgres';
 
 const root = join(__dirname, '..', '..');
-const local = join(root, '.local');
+/** Local state: data directory, development secrets, emails. */
+const local = resolve(process.env.EATSENTIAL_LOCAL_DIR ?? join(root, '.local'));
 
 async function main() {
   const secrets = loadDevSecrets(join(local, 'secrets.json'));
@@ -24,7 +26,7 @@ async function main() {
   if (!process.env.DATABASE_URL) {
     embedded = await startEmbeddedPostgres({ dataDir: join(local, 'pgdata') });
     process.env.DATABASE_URL = embedded.url;
-    console.log(`embedded PostgreSQL (PGlite) with data in .local/pgdata`);
+    console.log(`embedded PostgreSQL (PGlite) with data in ${join(local, 'pgdata')}`);
   }
   const url = process.env.DATABASE_URL;
 
@@ -52,7 +54,10 @@ async function main() {
   const server = createApiServer();
   const port = Number(process.env.PORT ?? 3000);
   const host = process.env.HOST ?? '127.0.0.1';
-  server.listen(port, host, () => console.log(`Eatsential API listening on http://localhost:${port} (OpenAPI at /openapi.json)`));
+  server.listen(port, host, () => {
+    const { port: bound } = server.address() as AddressInfo;
+    console.log(`Eatsential API listening on http://localhost:${bound} (OpenAPI at /openapi.json)`);
+  });
 
   let stopping = false;
   const stop = async (signal: string) => {

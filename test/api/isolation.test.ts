@@ -34,7 +34,7 @@ describe("one user's token and another user's account", () => {
     const a = await createUser(api.db);
     await api.db.sql`
       insert into auth.user_sessions (user_id, refresh_token_hash, expires_at, created_at)
-      select ${a.id}, decode(md5(random()::text), 'hex'), now() + interval '1 day', now() - make_interval(mins => g)
+      select ${a.id}, sha256(random()::text::bytea), now() + interval '1 day', now() - make_interval(mins => g)
       from generate_series(1, 4) g`;
     const first = await api.request('GET', '/me/sessions?limit=2', { token: a.token });
     expect(first.body.items).toHaveLength(2);

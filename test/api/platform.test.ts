@@ -131,7 +131,7 @@ describe('the access log', () => {
     const sessionPath = `/me/sessions/${user.sessionId}`;
     await api.request('DELETE', sessionPath, { token: user.token });
     const rows = await api.db.sql`
-      select endpoint, method, status_code, user_id, response_time_ms, ip_address::text as ip
+      select endpoint, method, status_code, user_id, response_time_ms, host(ip_address) as ip
       from audit.access_logs where user_id = ${user.id}`;
     expect(rows).toHaveLength(1);
     expect(rows[0]).toMatchObject({ endpoint: '/me/sessions/{sessionId}', method: 'DELETE', user_id: user.id, ip: '127.0.0.1' });

@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Server } from 'node:http';
-import { randomUUID } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import { useTestDatabase, type TestDatabase } from './db';
 
 export const testJwtSecret = 'test-signing-key-0123456789abcdefghijklmnopqrstuvwxyz';
@@ -88,7 +88,7 @@ export async function createUser(db: TestDatabase, options: { role?: 'user' | 'a
     returning id`;
   const [session] = await db.sql<{ id: string }[]>`
     insert into auth.user_sessions (user_id, refresh_token_hash, expires_at)
-    values (${user!.id}, ${Buffer.from(randomUUID())}, now() + interval '1 day')
+    values (${user!.id}, ${randomBytes(32)}, now() + interval '1 day')
     returning id`;
   const token = await signAccessToken({ userId: user!.id, role: options.role ?? 'user', sessionId: session!.id });
   return { id: user!.id, username: name, sessionId: session!.id, token };

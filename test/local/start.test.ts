@@ -1,0 +1,60 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { repoRoot } from '../support';
+
+/** `npm start` as a person runs it: its own process, its own data directory, Ctrl-C to stop. */
+function start(localDir: string): Promise<{ child: ChildProcess; url: string; output: () => string }> {
+  const env: NodeJS.ProcessEnv = { ...process.env, EATSENTIAL_LOCAL_DIR: localDir, PORT: '0', LOG_LEVEL: 'SILENT' };
+  delete env.DATABASE_URL;
+  delete env.JWT_SECRET;
+  const child = spawn(process.execPath, ['--import', 'tsx', join(repoRoot, 'functions', 'local', 'start.ts')], {
+    cwd: repoRoot,
+    env,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let out = '';
+  return new Promise((resolve, reject) => {
+    const onData = (chunk: Buffer) => {
+      out += chunk.toString();
+      const m = /listening on (http:\/\/localhost:\d+)/.exec(out);
+      if (m?.[1]) resolve({ child, url: m[1], output: () => out });
+    };
+    child.stdout?.on('data', onData);
+    child.stderr?.on('data', onData);
+    child.once('exit', (code) => reject(new Error(`npm start exited with ${code}: ${out}`)));
+  });
+}
+
+const stop = (child: ChildProcess) =>
+  new Promise<number | null>((resolve) => {
+    child.once('exit', (code) => resolve(code));
+    child.kill('SIGINT');
+  });
+
+describe('npm start', () => {
+  it('serves the API on an embedded database, stops cleanly on Ctrl-C and keeps its data', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'eatsential-local-'));
+    const first = await start(dir);
+    expect((await fetch(`${first.url}/health`)).status).toBe(200);
+    const register = await fetch(`${first.url}/auth/register`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ username: 'kept_user', email: 'kept@example.com', password: 'a perfectly long password' }),
+    });
+    expect(register.status).toBe(202);
+    expect(first.output()).toContain('migration(s) applied');
+    expect(await stop(first.child)).toBe(0);
+
+    const second = await start(dir);
+    expect(second.output()).toContain('database schema up to date');
+    const again = await fetch(`${second.url}/auth/register`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ username: 'kept_user', email: 'other@example.com', password: 'a perfectly long password' }),
+    });
+    expect(again.status).toBe(409);
+    expect(await stop(second.child)).toBe(0);
+  });
+});
