@@ -17,7 +17,15 @@ export default tseslint.config(
     rules: { '@typescript-eslint/no-require-imports': 'off' },
   },
   {
-    files: ['sql/cli.ts', 'functions/jobs/cli.ts', 'functions/local/**', 'functions/openapi/cli.ts', 'scripts/**', 'bench/**', 'test/**'],
+    files: [
+      'sql/cli.ts',
+      'functions/jobs/cli.ts',
+      'functions/local/**',
+      'functions/openapi/cli.ts',
+      'scripts/**',
+      'bench/**',
+      'test/**',
+    ],
     rules: { 'no-console': 'off' },
   },
 );

@@ -1,5 +1,9 @@
 /** Runs `task` from `concurrency` workers for `seconds`; returns each call's latency in ms. */
-export async function load(concurrency: number, seconds: number, task: () => Promise<void>): Promise<number[]> {
+export async function load(
+  concurrency: number,
+  seconds: number,
+  task: () => Promise<void>,
+): Promise<number[]> {
   const latencies: number[] = [];
   const deadline = performance.now() + seconds * 1000;
   await Promise.all(
@@ -29,7 +33,9 @@ export function figures(name: string, latencies: number[], seconds: number): Fig
 }
 
 export function printTable(rows: readonly Figures[]): void {
-  console.log(`${'path'.padEnd(44)} ${'requests'.padStart(9)} ${'req/s'.padStart(9)} ${'p50 ms'.padStart(8)} ${'p99 ms'.padStart(8)}`);
+  console.log(
+    `${'path'.padEnd(44)} ${'requests'.padStart(9)} ${'req/s'.padStart(9)} ${'p50 ms'.padStart(8)} ${'p99 ms'.padStart(8)}`,
+  );
   for (const r of rows) {
     console.log(
       `${r.name.padEnd(44)} ${String(r.requests).padStart(9)} ${r.perSecond.toFixed(0).padStart(9)} ${r.p50.toFixed(2).padStart(8)} ${r.p99.toFixed(2).padStart(8)}`,

@@ -18,7 +18,9 @@ const seconds = Number(process.env.BENCH_SECONDS ?? 8);
 async function main() {
   const base = process.env.DATABASE_URL;
   if (!base) {
-    console.error('npm run bench needs DATABASE_URL (e.g. postgres://postgres@127.0.0.1:5432/postgres): it measures a real PostgreSQL');
+    console.error(
+      'npm run bench needs DATABASE_URL (e.g. postgres://postgres@127.0.0.1:5432/postgres): it measures a real PostgreSQL',
+    );
     process.exit(2);
   }
   const name = `eatsential_bench_${randomBytes(3).toString('hex')}`;
@@ -75,16 +77,32 @@ async function run(url: string) {
       await q.me(tx, caller.userId);
     });
     await writeAccessLog(direct, {
-      userId: caller.userId, sessionId: caller.sessionId, ip: '127.0.0.1', userAgent: 'bench',
-      endpoint: '/me', method: 'GET', status: 200, ms: Math.round(performance.now() - t),
+      userId: caller.userId,
+      sessionId: caller.sessionId,
+      ip: '127.0.0.1',
+      userAgent: 'bench',
+      endpoint: '/me',
+      method: 'GET',
+      status: 200,
+      ms: Math.round(performance.now() - t),
     });
   };
 
-  console.log(`GET /me, concurrency ${concurrency}, ${seconds} s each, PostgreSQL ${(await owner`show server_version`)[0]?.server_version}`);
+  console.log(
+    `GET /me, concurrency ${concurrency}, ${seconds} s each, PostgreSQL ${(await owner`show server_version`)[0]?.server_version}`,
+  );
   await load(concurrency, 1, viaApi);
   await load(concurrency, 1, viaSql);
-  const apiFigures = figures('API: local server -> handler chain -> SQL', await load(concurrency, seconds, viaApi), seconds);
-  const sqlFigures = figures('direct: the same SQL through postgres.js', await load(concurrency, seconds, viaSql), seconds);
+  const apiFigures = figures(
+    'API: local server -> handler chain -> SQL',
+    await load(concurrency, seconds, viaApi),
+    seconds,
+  );
+  const sqlFigures = figures(
+    'direct: the same SQL through postgres.js',
+    await load(concurrency, seconds, viaSql),
+    seconds,
+  );
   printTable([apiFigures, sqlFigures]);
   const ratio = apiFigures.perSecond / sqlFigures.perSecond;
   console.log(`ratio API/direct: ${ratio.toFixed(2)} (goal: at least 0.50)`);

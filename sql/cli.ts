@@ -3,7 +3,8 @@ import { createSql } from '../functions/core/db';
 import { connectionFailure } from '../functions/core/dbUrl';
 import { migrate, rollback, status, MigrationError } from './migrator';
 
-const usage = 'usage: tsx sql/cli.ts migrate|rollback|status [--to <version>]   (DATABASE_URL names the database)';
+const usage =
+  'usage: tsx sql/cli.ts migrate|rollback|status [--to <version>]   (DATABASE_URL names the database)';
 
 async function main(): Promise<number> {
   const { positionals, values } = parseArgs({ allowPositionals: true, options: { to: { type: 'string' } } });
@@ -14,7 +15,9 @@ async function main(): Promise<number> {
   }
   const url = process.env.DATABASE_URL;
   if (!url) {
-    console.error(`DATABASE_URL is not set: ${command} needs a database (e.g. postgres://postgres@127.0.0.1:5432/eatsential); npm start migrates its embedded one itself`);
+    console.error(
+      `DATABASE_URL is not set: ${command} needs a database (e.g. postgres://postgres@127.0.0.1:5432/eatsential); npm start migrates its embedded one itself`,
+    );
     return 2;
   }
   const sql = createSql({ url }, { applicationName: 'eatsential-migrate' });
@@ -34,7 +37,9 @@ async function main(): Promise<number> {
       console.log(done.length ? `${done.length} migration(s) rolled back` : 'nothing to roll back');
     } else {
       for (const s of await status(sql)) {
-        console.log(`${s.state.padEnd(8)} ${s.version}_${s.name}${s.appliedAt ? `  (${s.appliedAt.toISOString()})` : ''}`);
+        console.log(
+          `${s.state.padEnd(8)} ${s.version}_${s.name}${s.appliedAt ? `  (${s.appliedAt.toISOString()})` : ''}`,
+        );
       }
     }
     return 0;

@@ -41,7 +41,10 @@ export async function loadMigrations(dir: string = defaultMigrationsDir): Promis
   const byVersion = new Map<string, { name: string; up?: string; down?: string }>();
   for (const f of files) {
     const m = fileName.exec(f);
-    if (!m) throw new MigrationError(`${join(dir, f)}: not named <14-digit UTC timestamp>_<verb_object>.(up|down).sql`);
+    if (!m)
+      throw new MigrationError(
+        `${join(dir, f)}: not named <14-digit UTC timestamp>_<verb_object>.(up|down).sql`,
+      );
     const [, version, name, direction] = m as unknown as [string, string, string, 'up' | 'down'];
     const entry = byVersion.get(version) ?? { name };
     if (entry.name !== name) throw new MigrationError(`${f}: version ${version} is used by two names`);
@@ -50,7 +53,14 @@ export async function loadMigrations(dir: string = defaultMigrationsDir): Promis
   }
   return [...byVersion.entries()].map(([version, e]) => {
     if (e.up === undefined) throw new MigrationError(`${version}_${e.name}.down.sql has no matching .up.sql`);
-    return { version, name: e.name, file: `${version}_${e.name}.up.sql`, up: e.up, down: e.down ?? null, checksum: sha256(e.up) };
+    return {
+      version,
+      name: e.name,
+      file: `${version}_${e.name}.up.sql`,
+      up: e.up,
+      down: e.down ?? null,
+      checksum: sha256(e.up),
+    };
   });
 }
 
@@ -82,7 +92,10 @@ function verify(migrations: readonly Migration[], applied: readonly LedgerRow[])
   const files = new Map(migrations.map((m) => [m.version, m]));
   for (const row of applied) {
     const m = files.get(row.version);
-    if (!m) throw new MigrationError(`applied migration ${row.version}_${row.name}.up.sql is missing from the migrations folder`);
+    if (!m)
+      throw new MigrationError(
+        `applied migration ${row.version}_${row.name}.up.sql is missing from the migrations folder`,
+      );
     if (m.checksum !== row.checksum) {
       throw new MigrationError(
         `migration ${m.file} was edited after it was applied (recorded sha256 ${row.checksum.slice(0, 12)}, file ${m.checksum.slice(0, 12)}); add a new migration instead`,
@@ -95,9 +108,14 @@ function describeFailure(file: string, script: string, e: unknown, action: strin
   if (isPgError(e)) {
     const position = Number(e.position);
     const line = position > 0 ? `:${script.slice(0, position).split('\n').length}` : '';
-    return new MigrationError(`${action} ${file}${line} failed and was rolled back: ${e.message} (SQLSTATE ${e.code})`, { cause: e });
+    return new MigrationError(
+      `${action} ${file}${line} failed and was rolled back: ${e.message} (SQLSTATE ${e.code})`,
+      { cause: e },
+    );
   }
-  return new MigrationError(`${action} ${file} failed and was rolled back: ${(e as Error).message}`, { cause: e });
+  return new MigrationError(`${action} ${file} failed and was rolled back: ${(e as Error).message}`, {
+    cause: e,
+  });
 }
 
 export interface RunOptions {
@@ -160,7 +178,8 @@ export async function rollback(sql: Sql, options: RunOptions = {}): Promise<stri
         await tx`select pg_advisory_xact_lock(${lockKey})`;
         const [done] = await tx`select 1 from public.schema_migrations where version = ${m.version}`;
         if (!done) return false;
-        if (m.down === null) throw new MigrationError(`${file} does not exist; ${m.file} cannot be rolled back`);
+        if (m.down === null)
+          throw new MigrationError(`${file} does not exist; ${m.file} cannot be rolled back`);
         await tx.unsafe(m.down);
         await tx`delete from public.schema_migrations where version = ${m.version}`;
         return true;

@@ -40,7 +40,8 @@ async function connect(): Promise<Sql> {
   const url = process.env.DATABASE_URL;
   if (url) return createSql({ url }, { max: Number(process.env.DB_POOL_MAX ?? 1) });
   const { DB_HOST, DB_PORT, DB_NAME, DB_SECRET_ARN } = process.env;
-  if (!DB_HOST || !DB_SECRET_ARN) throw new Error('neither DATABASE_URL nor DB_HOST and DB_SECRET_ARN are set');
+  if (!DB_HOST || !DB_SECRET_ARN)
+    throw new Error('neither DATABASE_URL nor DB_HOST and DB_SECRET_ARN are set');
   const credentials = JSON.parse(await secrets.get(DB_SECRET_ARN)) as { username: string; password: string };
   return createSql({
     host: DB_HOST,

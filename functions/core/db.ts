@@ -99,5 +99,7 @@ export const SqlState = {
 } as const;
 
 export function isPgError(e: unknown): e is postgres.PostgresError {
-  return e instanceof Error && e.name === 'PostgresError' && typeof (e as { code?: unknown }).code === 'string';
+  return (
+    e instanceof Error && e.name === 'PostgresError' && typeof (e as { code?: unknown }).code === 'string'
+  );
 }

@@ -11,5 +11,7 @@ export function describeDatabaseUrl(url: string): string {
 /** One line for a failure to reach the database, naming where and why. */
 export function connectionFailure(url: string, e: unknown): string {
   const err = e as { code?: string; message?: string };
-  return `cannot reach the database at ${describeDatabaseUrl(url)}: ${err.code ?? ''} ${err.message ?? String(e)}`.replace(/\s+/g, ' ').trim();
+  return `cannot reach the database at ${describeDatabaseUrl(url)}: ${err.code ?? ''} ${err.message ?? String(e)}`
+    .replace(/\s+/g, ' ')
+    .trim();
 }

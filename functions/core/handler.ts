@@ -47,7 +47,10 @@ const requestContext = (): Middleware => {
   return {
     before: function requestContextBefore(request) {
       request.context.state = { started: performance.now(), route: byKey.get(request.event.routeKey) };
-      logger.appendKeys({ request_id: request.event.requestContext.requestId, route: request.event.routeKey });
+      logger.appendKeys({
+        request_id: request.event.requestContext.requestId,
+        route: request.event.routeKey,
+      });
     },
     after: requestContextAfter,
     onError: requestContextAfter,
@@ -96,7 +99,9 @@ const authenticate = (): Middleware => ({
     const s = request.context.state;
     if (!s.route) {
       const known = routes.some((r) => matchesPath(r.path, request.event.rawPath));
-      throw known ? new MethodNotAllowedError('This method is not allowed here') : new NotFoundError('No such route');
+      throw known
+        ? new MethodNotAllowedError('This method is not allowed here')
+        : new NotFoundError('No such route');
     }
     if (s.route.access === 'public') return;
     s.caller = await verifyAuthorization(request.event.headers.authorization);
@@ -120,17 +125,29 @@ function matchesPath(template: string, path: string): boolean {
   return pattern.test(path);
 }
 
-function respond(route: Route, value: unknown): { status: number; body: unknown; headers: Record<string, string> } {
-  if (value instanceof Reply) return { status: value.status, body: value.body, headers: { ...value.headers } };
+function respond(
+  route: Route,
+  value: unknown,
+): { status: number; body: unknown; headers: Record<string, string> } {
+  if (value instanceof Reply)
+    return { status: value.status, body: value.body, headers: { ...value.headers } };
   const schema = route.schemas.response;
   // The response schema is the contract: fields it does not name (a hash, an email) never leave.
-  return { status: route.status, body: schema && route.status !== 204 ? schema.parse(value) : undefined, headers: {} };
+  return {
+    status: route.status,
+    body: schema && route.status !== 204 ? schema.parse(value) : undefined,
+    headers: {},
+  };
 }
 
 function toResult(r: { status: number; body: unknown; headers: Record<string, string> }): Result {
   return r.body === undefined
     ? { statusCode: r.status, headers: { ...baseHeaders, ...r.headers } }
-    : { statusCode: r.status, headers: { ...baseHeaders, 'content-type': 'application/json', ...r.headers }, body: JSON.stringify(r.body) };
+    : {
+        statusCode: r.status,
+        headers: { ...baseHeaders, 'content-type': 'application/json', ...r.headers },
+        body: JSON.stringify(r.body),
+      };
 }
 
 /**
@@ -145,7 +162,9 @@ export function handlerFor<D extends Domain>(domain: D, operations: Operations<D
     const input = s.input as ParsedInput;
     const sql = await database();
     s.sql = sql;
-    const operation = (operations as unknown as Record<string, (i: unknown) => Promise<unknown>>)[route.operationId];
+    const operation = (operations as unknown as Record<string, (i: unknown) => Promise<unknown>>)[
+      route.operationId
+    ];
     if (!operation) throw new NotFoundError('No such route');
     const meta = {
       id: event.requestContext.requestId,
@@ -158,7 +177,12 @@ export function handlerFor<D extends Domain>(domain: D, operations: Operations<D
     const invoke = async (store: KeyStore, tx: Tx | null, caller: Caller | null) => {
       if (key) {
         const first = await claim(store, scope, key, requestHash(input.body));
-        if (first) return { status: first.status, body: first.body ?? undefined, headers: { 'idempotent-replayed': 'true' } };
+        if (first)
+          return {
+            status: first.status,
+            body: first.body ?? undefined,
+            headers: { 'idempotent-replayed': 'true' },
+          };
       }
       try {
         const r = respond(route, await operation({ ...input, caller, tx, sql, request: meta }));
@@ -174,7 +198,8 @@ export function handlerFor<D extends Domain>(domain: D, operations: Operations<D
     return toResult(
       await transaction(sql, { role: 'eatsential_write', userId: s.caller?.userId }, async (tx) => {
         s.caller = await confirmSession(tx, s.caller as Caller);
-        if (route.access === 'admin' && s.caller.role !== 'admin') throw new ForbiddenError('Administrators only', { code: 'admin_only' });
+        if (route.access === 'admin' && s.caller.role !== 'admin')
+          throw new ForbiddenError('Administrators only', { code: 'admin_only' });
         return invoke({ tx }, tx, s.caller);
       }),
     );

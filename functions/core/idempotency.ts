@@ -17,12 +17,17 @@ const keyFormat = /^[\x21-\x7e]{1,255}$/;
 export function parseIdempotencyKey(header: string | undefined): string | null {
   if (header === undefined) return null;
   if (!keyFormat.test(header)) {
-    throw new BadRequestError('Idempotency-Key must be 1 to 255 visible ASCII characters', { code: 'invalid_idempotency_key' });
+    throw new BadRequestError('Idempotency-Key must be 1 to 255 visible ASCII characters', {
+      code: 'invalid_idempotency_key',
+    });
   }
   return header;
 }
 
-export const requestHash = (body: unknown): Buffer => createHash('sha256').update(JSON.stringify(body ?? null)).digest();
+export const requestHash = (body: unknown): Buffer =>
+  createHash('sha256')
+    .update(JSON.stringify(body ?? null))
+    .digest();
 
 function run<T>(store: KeyStore, fn: (tx: Tx) => Promise<T>): Promise<T> {
   return 'tx' in store ? fn(store.tx) : transaction(store.sql, { role: 'eatsential_auth' }, fn);
@@ -53,7 +58,9 @@ export async function claim(
       where user_id is not distinct from ${scope.userId} and route = ${scope.route} and key = ${key}`;
     if (!first) return null;
     if (!hash.equals(first.request_hash)) {
-      throw new UnprocessableError('This Idempotency-Key was used with a different request body', { code: 'idempotency_key_reused' });
+      throw new UnprocessableError('This Idempotency-Key was used with a different request body', {
+        code: 'idempotency_key_reused',
+      });
     }
     if (first.status_code === null) {
       throw new ConflictError('A request with this Idempotency-Key is still in progress', {
@@ -79,7 +86,11 @@ export function complete(
 }
 
 /** Frees a claim whose request failed, so that a retry runs again. */
-export function release(store: KeyStore, scope: { readonly userId: string | null; readonly route: string }, key: string): Promise<void> {
+export function release(
+  store: KeyStore,
+  scope: { readonly userId: string | null; readonly route: string },
+  key: string,
+): Promise<void> {
   return run(store, async (tx) => {
     await tx`delete from public.idempotency_keys
              where user_id is not distinct from ${scope.userId} and route = ${scope.route} and key = ${key} and status_code is null`;

@@ -13,7 +13,13 @@ export const logger = new Logger({
 export function describeError(e: unknown): Record<string, unknown> {
   if (e && typeof e === 'object' && (e as { name?: string }).name === 'PostgresError') {
     const pg = e as { code?: string; constraint_name?: string; table_name?: string; routine?: string };
-    return { name: 'PostgresError', sqlstate: pg.code, constraint: pg.constraint_name, table: pg.table_name, routine: pg.routine };
+    return {
+      name: 'PostgresError',
+      sqlstate: pg.code,
+      constraint: pg.constraint_name,
+      table: pg.table_name,
+      routine: pg.routine,
+    };
   }
   if (e instanceof Error) return { name: e.name, message: e.message, stack: e.stack };
   return { name: typeof e };

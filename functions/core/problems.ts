@@ -37,7 +37,11 @@ const titles: Record<number, string> = {
 /** SQLSTATE classes the API can explain to a client; anything else is a 500. */
 const sqlStates: Record<string, { status: number; code: string; detail: string; retry?: boolean }> = {
   '23505': { status: 409, code: 'already_exists', detail: 'A record with these values already exists' },
-  '23503': { status: 409, code: 'reference_not_found', detail: 'A referenced record does not exist or is still in use' },
+  '23503': {
+    status: 409,
+    code: 'reference_not_found',
+    detail: 'A referenced record does not exist or is still in use',
+  },
   '23514': { status: 422, code: 'constraint_violation', detail: 'A value is outside its allowed range' },
   '23502': { status: 400, code: 'missing_value', detail: 'A required value is missing' },
   '23P01': { status: 409, code: 'conflict', detail: 'The record overlaps an existing one' },
@@ -48,14 +52,27 @@ const sqlStates: Record<string, { status: number; code: string; detail: string; 
   '22P02': { status: 400, code: 'invalid_value', detail: 'A value has the wrong format' },
   '22023': { status: 400, code: 'invalid_value', detail: 'A value is not valid' },
   '42501': { status: 403, code: 'forbidden', detail: 'This record is not yours to change' },
-  '40001': { status: 503, code: 'retry', detail: 'The request conflicted with another; retry it', retry: true },
-  '40P01': { status: 503, code: 'retry', detail: 'The request conflicted with another; retry it', retry: true },
+  '40001': {
+    status: 503,
+    code: 'retry',
+    detail: 'The request conflicted with another; retry it',
+    retry: true,
+  },
+  '40P01': {
+    status: 503,
+    code: 'retry',
+    detail: 'The request conflicted with another; retry it',
+    retry: true,
+  },
   '55P03': { status: 503, code: 'retry', detail: 'The record is busy; retry shortly', retry: true },
   '57014': { status: 503, code: 'timeout', detail: 'The request took too long', retry: true },
   '53300': { status: 503, code: 'unavailable', detail: 'The service is busy; retry shortly', retry: true },
 };
 
-export function problemFor(e: unknown, requestId?: string): { problem: Problem; headers: Record<string, string> } {
+export function problemFor(
+  e: unknown,
+  requestId?: string,
+): { problem: Problem; headers: Record<string, string> } {
   if (e instanceof AppError) {
     return {
       problem: {
@@ -88,24 +105,54 @@ export function problemFor(e: unknown, requestId?: string): { problem: Problem; 
     }
     if (e.code === 'P0001') {
       return {
-        problem: { type: 'urn:eatsential:problem:rule_violation', title: titles[422] as string, status: 422, code: 'rule_violation', detail: e.message, instance: requestId },
+        problem: {
+          type: 'urn:eatsential:problem:rule_violation',
+          title: titles[422] as string,
+          status: 422,
+          code: 'rule_violation',
+          detail: e.message,
+          instance: requestId,
+        },
         headers: {},
       };
     }
   }
-  if (e && typeof e === 'object' && ['ECONNREFUSED', 'ECONNRESET', 'CONNECT_TIMEOUT', 'CONNECTION_CLOSED', 'ETIMEDOUT'].includes((e as { code?: string }).code ?? '')) {
+  if (
+    e &&
+    typeof e === 'object' &&
+    ['ECONNREFUSED', 'ECONNRESET', 'CONNECT_TIMEOUT', 'CONNECTION_CLOSED', 'ETIMEDOUT'].includes(
+      (e as { code?: string }).code ?? '',
+    )
+  ) {
     return {
-      problem: { type: 'urn:eatsential:problem:unavailable', title: titles[503] as string, status: 503, code: 'unavailable', detail: 'The service is temporarily unavailable', instance: requestId },
+      problem: {
+        type: 'urn:eatsential:problem:unavailable',
+        title: titles[503] as string,
+        status: 503,
+        code: 'unavailable',
+        detail: 'The service is temporarily unavailable',
+        instance: requestId,
+      },
       headers: { 'retry-after': '5' },
     };
   }
   return {
-    problem: { type: 'urn:eatsential:problem:internal_error', title: titles[500] as string, status: 500, code: 'internal_error', detail: 'An unexpected error occurred', instance: requestId },
+    problem: {
+      type: 'urn:eatsential:problem:internal_error',
+      title: titles[500] as string,
+      status: 500,
+      code: 'internal_error',
+      detail: 'An unexpected error occurred',
+      instance: requestId,
+    },
     headers: {},
   };
 }
 
-export function problemResponse(problem: Problem, headers: Record<string, string> = {}): APIGatewayProxyStructuredResultV2 {
+export function problemResponse(
+  problem: Problem,
+  headers: Record<string, string> = {},
+): APIGatewayProxyStructuredResultV2 {
   return {
     statusCode: problem.status,
     headers: { ...baseHeaders, 'content-type': 'application/problem+json', ...headers },

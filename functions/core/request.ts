@@ -42,7 +42,9 @@ function readBody(route: Route, event: APIGatewayProxyEventV2): unknown {
   if (!schema) throw new BadRequestError('This route takes no request body', { code: 'unexpected_body' });
   const type = (event.headers['content-type'] ?? '').split(';')[0]?.trim().toLowerCase() ?? '';
   if (type !== 'application/json' && !/^application\/[a-z0-9.+-]*\+json$/.test(type)) {
-    throw new UnsupportedMediaTypeError('Send the body as application/json', { code: 'unsupported_media_type' });
+    throw new UnsupportedMediaTypeError('Send the body as application/json', {
+      code: 'unsupported_media_type',
+    });
   }
   let json: unknown;
   try {

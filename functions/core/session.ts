@@ -14,4 +14,3 @@ export async function confirmSession(tx: Tx, caller: Caller): Promise<Caller> {
   if (!row) throw new UnauthorizedError('This session has ended; sign in again', { code: 'session_ended' });
   return { ...caller, role: row.role };
 }
-

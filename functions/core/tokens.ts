@@ -37,9 +37,19 @@ export async function verifyAuthorization(header: string | undefined): Promise<C
     });
   }
   try {
-    const { payload } = await jwtVerify(match[1], await jwtKey(), { algorithms: ['HS256'], issuer, audience });
+    const { payload } = await jwtVerify(match[1], await jwtKey(), {
+      algorithms: ['HS256'],
+      issuer,
+      audience,
+    });
     const { sub, role, sid } = payload;
-    if (typeof sub !== 'string' || !uuid.test(sub) || typeof sid !== 'string' || !uuid.test(sid) || (role !== 'user' && role !== 'admin')) {
+    if (
+      typeof sub !== 'string' ||
+      !uuid.test(sub) ||
+      typeof sid !== 'string' ||
+      !uuid.test(sid) ||
+      (role !== 'user' && role !== 'admin')
+    ) {
       throw new UnauthorizedError('The access token is malformed', { code: 'invalid_token' });
     }
     return { userId: sub, role, sessionId: sid };

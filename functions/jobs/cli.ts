@@ -21,7 +21,9 @@ async function main(): Promise<number> {
     await sql`select 1`.catch((e: unknown) => {
       throw new Error(connectionFailure(url, e));
     });
-    const mod = (await import(join(__dirname, '..', '..', job.entry))) as { run: (deps: { sql: typeof sql }) => Promise<unknown> };
+    const mod = (await import(join(__dirname, '..', '..', job.entry))) as {
+      run: (deps: { sql: typeof sql }) => Promise<unknown>;
+    };
     console.log(JSON.stringify(await mod.run({ sql })));
     return 0;
   } catch (e) {

@@ -7,7 +7,10 @@ export interface JobReport {
   readonly [detail: string]: unknown;
 }
 
-export async function reported<T extends Record<string, unknown>>(job: string, work: () => Promise<T>): Promise<JobReport & T> {
+export async function reported<T extends Record<string, unknown>>(
+  job: string,
+  work: () => Promise<T>,
+): Promise<JobReport & T> {
   const started = performance.now();
   const result = await work();
   const report = { job, ...result, seconds: Math.round(performance.now() - started) / 1000 };
@@ -15,7 +18,13 @@ export async function reported<T extends Record<string, unknown>>(job: string, w
     ...report,
     _aws: {
       Timestamp: Date.now(),
-      CloudWatchMetrics: [{ Namespace: 'Eatsential/Jobs', Dimensions: [['job']], Metrics: [{ Name: 'seconds', Unit: 'Seconds' }] }],
+      CloudWatchMetrics: [
+        {
+          Namespace: 'Eatsential/Jobs',
+          Dimensions: [['job']],
+          Metrics: [{ Name: 'seconds', Unit: 'Seconds' }],
+        },
+      ],
     },
   });
   return report;

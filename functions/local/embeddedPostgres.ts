@@ -26,7 +26,9 @@ export interface EmbeddedPostgresOptions {
  * PostgreSQL compiled to WebAssembly (PGlite), served over the wire protocol on 127.0.0.1 so that
  * postgres.js and the same SQL run against it exactly as against RDS.
  */
-export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions = {}): Promise<EmbeddedPostgres> {
+export async function startEmbeddedPostgres(
+  options: EmbeddedPostgresOptions = {},
+): Promise<EmbeddedPostgres> {
   const db = await PGlite.create({
     dataDir: options.dataDir,
     loadDataDir: options.from,

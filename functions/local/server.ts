@@ -9,7 +9,10 @@ import { problemFor, problemResponse } from '../core/problems';
 import { maxBodyBytes } from '../core/request';
 import { routeKey, type Route } from '../core/route';
 
-type LambdaHandler = (event: APIGatewayProxyEventV2, context: Context) => Promise<APIGatewayProxyStructuredResultV2>;
+type LambdaHandler = (
+  event: APIGatewayProxyEventV2,
+  context: Context,
+) => Promise<APIGatewayProxyStructuredResultV2>;
 
 const repoRoot = join(__dirname, '..', '..');
 
@@ -21,10 +24,12 @@ interface Matcher {
 
 const matchers: Matcher[] = (routes as readonly Route[]).map((route) => {
   const names: string[] = [];
-  const source = route.path.replace(/[.*+?^$()|[\]\\]/g, '\\$&').replace(/\\?\{([^}]+)\\?\}/g, (_m, name: string) => {
-    names.push(name);
-    return '([^/]+)';
-  });
+  const source = route.path
+    .replace(/[.*+?^$()|[\]\\]/g, '\\$&')
+    .replace(/\\?\{([^}]+)\\?\}/g, (_m, name: string) => {
+      names.push(name);
+      return '([^/]+)';
+    });
   return { route, pattern: new RegExp(`^${source}$`), names };
 });
 
@@ -64,9 +69,16 @@ function send(res: ServerResponse, result: APIGatewayProxyStructuredResultV2): v
 }
 
 /** Turns an HTTP request into the API Gateway HTTP API (payload 2.0) event a Lambda receives. */
-export function toEvent(req: IncomingMessage, url: URL, m: Matcher, values: string[], body: string): APIGatewayProxyEventV2 {
+export function toEvent(
+  req: IncomingMessage,
+  url: URL,
+  m: Matcher,
+  values: string[],
+  body: string,
+): APIGatewayProxyEventV2 {
   const headers: Record<string, string> = {};
-  for (const [k, v] of Object.entries(req.headers)) if (v !== undefined) headers[k] = Array.isArray(v) ? v.join(',') : v;
+  for (const [k, v] of Object.entries(req.headers))
+    if (v !== undefined) headers[k] = Array.isArray(v) ? v.join(',') : v;
   const query: Record<string, string> = {};
   for (const [k, v] of url.searchParams) query[k] = k in query ? `${query[k]},${v}` : v;
   const pathParameters = Object.fromEntries(m.names.map((n, i) => [n, decodeURIComponent(values[i] ?? '')]));
@@ -138,7 +150,10 @@ async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> 
   const body = await readBody(req);
   const event = toEvent(req, url, match.m, match.hit.slice(1), body);
   const handler = await handlerOf(match.m.route.domain as Domain);
-  send(res, await handler(event, lambdaContext(match.m.route.domain as Domain, event.requestContext.requestId)));
+  send(
+    res,
+    await handler(event, lambdaContext(match.m.route.domain as Domain, event.requestContext.requestId)),
+  );
 }
 
 /** The API over plain HTTP: every request goes through the same Lambda handlers as in AWS. */

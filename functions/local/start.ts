@@ -39,7 +39,9 @@ async function main() {
     console.log(applied.length ? `${applied.length} migration(s) applied` : 'database schema up to date');
     const seedDir = join(root, 'sql', 'seed');
     if (existsSync(seedDir)) {
-      for (const f of readdirSync(seedDir).filter((n) => n.endsWith('.sql')).sort()) {
+      for (const f of readdirSync(seedDir)
+        .filter((n) => n.endsWith('.sql'))
+        .sort()) {
         await setup.begin((tx) => tx.unsafe(readFileSync(join(seedDir, f), 'utf8')));
         console.log(`loaded demo data ${f}`);
       }

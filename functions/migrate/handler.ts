@@ -51,7 +51,10 @@ export async function handler(): Promise<{ applied: string[]; logins: string[] }
       dir: process.env.MIGRATIONS_DIR ?? join(__dirname, 'migrations'),
       log: (line) => logger.info(line),
     });
-    const logins = await setLoginPasswords(sql, [await read(process.env.API_DB_SECRET_ARN), await read(process.env.JOBS_DB_SECRET_ARN)]);
+    const logins = await setLoginPasswords(sql, [
+      await read(process.env.API_DB_SECRET_ARN),
+      await read(process.env.JOBS_DB_SECRET_ARN),
+    ]);
     logger.info('migrations done', { applied: applied.length, logins });
     return { applied, logins };
   } finally {

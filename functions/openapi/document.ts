@@ -27,17 +27,28 @@ const problem = {
 };
 
 const jsonSchema = (schema: z.ZodType, io: 'input' | 'output') => {
-  const { $schema: _ignored, ...rest } = z.toJSONSchema(schema, { io, unrepresentable: 'any' }) as Record<string, unknown>;
+  const { $schema: _ignored, ...rest } = z.toJSONSchema(schema, { io, unrepresentable: 'any' }) as Record<
+    string,
+    unknown
+  >;
   return rest;
 };
 
 function parameters(route: Route) {
   const list: object[] = [];
-  for (const [where, schema] of [['path', route.schemas.params], ['query', route.schemas.query]] as const) {
+  for (const [where, schema] of [
+    ['path', route.schemas.params],
+    ['query', route.schemas.query],
+  ] as const) {
     if (!schema) continue;
     const js = jsonSchema(schema, 'input') as { properties?: Record<string, object>; required?: string[] };
     for (const [name, s] of Object.entries(js.properties ?? {})) {
-      list.push({ name, in: where, required: where === 'path' || (js.required ?? []).includes(name), schema: s });
+      list.push({
+        name,
+        in: where,
+        required: where === 'path' || (js.required ?? []).includes(name),
+        schema: s,
+      });
     }
   }
   if (route.idempotent) {
@@ -71,12 +82,21 @@ function operation(route: Route) {
     ...(route.access === 'admin' ? { 'x-eatsential-access': 'admin' } : {}),
     parameters: parameters(route),
     ...(route.schemas.body
-      ? { requestBody: { required: true, content: { 'application/json': { schema: jsonSchema(route.schemas.body, 'input') } } } }
+      ? {
+          requestBody: {
+            required: true,
+            content: { 'application/json': { schema: jsonSchema(route.schemas.body, 'input') } },
+          },
+        }
       : {}),
     responses: {
-      [String(route.status)]: route.schemas.response && route.status !== 204
-        ? { description: 'Success', content: { 'application/json': { schema: jsonSchema(route.schemas.response, 'output') } } }
-        : { description: 'Success' },
+      [String(route.status)]:
+        route.schemas.response && route.status !== 204
+          ? {
+              description: 'Success',
+              content: { 'application/json': { schema: jsonSchema(route.schemas.response, 'output') } },
+            }
+          : { description: 'Success' },
       ...errors,
     },
   };

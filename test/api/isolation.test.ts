@@ -39,9 +39,15 @@ describe("one user's token and another user's account", () => {
     const first = await api.request('GET', '/me/sessions?limit=2', { token: a.token });
     expect(first.body.items).toHaveLength(2);
     expect(first.body.next_cursor).toEqual(expect.any(String));
-    const second = await api.request('GET', `/me/sessions?limit=2&cursor=${first.body.next_cursor}`, { token: a.token });
-    const third = await api.request('GET', `/me/sessions?limit=2&cursor=${second.body.next_cursor}`, { token: a.token });
-    const ids = [...first.body.items, ...second.body.items, ...third.body.items].map((s: { id: string }) => s.id);
+    const second = await api.request('GET', `/me/sessions?limit=2&cursor=${first.body.next_cursor}`, {
+      token: a.token,
+    });
+    const third = await api.request('GET', `/me/sessions?limit=2&cursor=${second.body.next_cursor}`, {
+      token: a.token,
+    });
+    const ids = [...first.body.items, ...second.body.items, ...third.body.items].map(
+      (s: { id: string }) => s.id,
+    );
     expect(new Set(ids).size).toBe(5);
     expect(third.body.next_cursor).toBeNull();
   });

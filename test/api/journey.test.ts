@@ -7,7 +7,9 @@ const api = useApi();
 
 /** The newest email's raw text and the code it carries (the line after "Or enter this code"). */
 function lastEmail(): { raw: string; code: string } {
-  const files = readdirSync(api.mailDir).filter((f) => f.endsWith('.eml')).sort();
+  const files = readdirSync(api.mailDir)
+    .filter((f) => f.endsWith('.eml'))
+    .sort();
   const raw = readFileSync(join(api.mailDir, files[files.length - 1] as string), 'utf8');
   const lines = raw.split(/\r?\n/);
   const at = lines.findIndex((l) => l.startsWith('Or enter this code'));
@@ -45,11 +47,15 @@ describe('an account from registration to logout, over HTTP', () => {
     expect(retry.status).toBe(202);
     expect(retry.body).toEqual(first.body);
     expect(retry.headers.get('idempotent-replayed')).toBe('true');
-    const other = await api.request('POST', '/auth/register', { body: { ...account, username: 'someone_else' }, headers });
+    const other = await api.request('POST', '/auth/register', {
+      body: { ...account, username: 'someone_else' },
+      headers,
+    });
     expect(other.status).toBe(422);
     expect(other.body.code).toBe('idempotency_key_reused');
 
-    const users = await api.db.sql`select id from public.users where username in ('journey_user', 'someone_else')`;
+    const users = await api.db
+      .sql`select id from public.users where username in ('journey_user', 'someone_else')`;
     expect(users).toHaveLength(1);
     expect(readdirSync(api.mailDir).filter((f) => f.endsWith('.eml'))).toHaveLength(1);
   });
@@ -61,7 +67,15 @@ describe('an account from registration to logout, over HTTP', () => {
 
     const { raw, code } = lastEmail();
     expect(code.length).toBeGreaterThanOrEqual(20);
-    secrets.push(code, raw.split(/\r?\n\r?\n/).slice(1).join('\n').trim().split('\n')[0] as string);
+    secrets.push(
+      code,
+      raw
+        .split(/\r?\n\r?\n/)
+        .slice(1)
+        .join('\n')
+        .trim()
+        .split('\n')[0] as string,
+    );
     expect((await api.request('POST', '/auth/verify-email', { body: { token: code } })).status).toBe(204);
     expect((await api.request('POST', '/auth/verify-email', { body: { token: code } })).status).toBe(400);
   });
@@ -78,7 +92,11 @@ describe('an account from registration to logout, over HTTP', () => {
 
     const me = await api.request('GET', '/me', { token: login.body.access_token });
     expect(me.status).toBe(200);
-    expect(me.body).toMatchObject({ username: 'journey_user', email: 'journey.user@example.com', is_email_verified: true });
+    expect(me.body).toMatchObject({
+      username: 'journey_user',
+      email: 'journey.user@example.com',
+      is_email_verified: true,
+    });
     expect(me.body).not.toHaveProperty('password_hash');
 
     const refreshed = await api.request('POST', '/auth/refresh', { body: { refresh_token: refresh1 } });
@@ -104,14 +122,25 @@ describe('an account from registration to logout, over HTTP', () => {
     const replay = await api.request('POST', '/auth/refresh', { body: { refresh_token: r1 } });
     expect(replay.status).toBe(401);
     expect(replay.body.code).toBe('refresh_token_reused');
-    expect((await api.request('POST', '/auth/refresh', { body: { refresh_token: rotated.body.refresh_token } })).status).toBe(401);
+    expect(
+      (await api.request('POST', '/auth/refresh', { body: { refresh_token: rotated.body.refresh_token } }))
+        .status,
+    ).toBe(401);
   });
 
   it('wrote log lines, and none of them holds a password, token, hash, email address or email body', async () => {
     const text = logged.join('');
     expect(text).toContain('"message":"request"');
-    const [row] = await api.db.sql<{ password_hash: string }[]>`select password_hash from public.users where username = 'journey_user'`;
-    for (const secret of [...secrets, row?.password_hash as string, '"refresh_token"', '"access_token"', 'scrypt$']) {
+    const [row] = await api.db.sql<
+      { password_hash: string }[]
+    >`select password_hash from public.users where username = 'journey_user'`;
+    for (const secret of [
+      ...secrets,
+      row?.password_hash as string,
+      '"refresh_token"',
+      '"access_token"',
+      'scrypt$',
+    ]) {
       expect(text).not.toContain(secret);
     }
   });

@@ -11,7 +11,14 @@ const api = useApi();
 function validateOpenApi(document: unknown): { status: number | null; output: string } {
   const file = join(mkdtempSync(join(tmpdir(), 'eatsential-openapi-')), 'openapi.json');
   writeFileSync(file, JSON.stringify(document));
-  const cli = join(repoRoot, 'node_modules', '@seriousme', 'openapi-schema-validator', 'bin', 'validate-api-cli.js');
+  const cli = join(
+    repoRoot,
+    'node_modules',
+    '@seriousme',
+    'openapi-schema-validator',
+    'bin',
+    'validate-api-cli.js',
+  );
   const out = spawnSync(process.execPath, [cli, file], { encoding: 'utf8' });
   return { status: out.status, output: `${out.stdout}${out.stderr}` };
 }
@@ -26,13 +33,17 @@ describe('GET /openapi.json', () => {
     expect(validation.output).toContain('"valid": true');
     expect(validation.status).toBe(0);
 
-    const documented = Object.entries(r.body.paths as Record<string, Record<string, { operationId: string }>>).flatMap(
-      ([path, ops]) => Object.entries(ops).map(([method, op]) => `${method.toUpperCase()} ${path} ${op.operationId}`),
+    const documented = Object.entries(
+      r.body.paths as Record<string, Record<string, { operationId: string }>>,
+    ).flatMap(([path, ops]) =>
+      Object.entries(ops).map(([method, op]) => `${method.toUpperCase()} ${path} ${op.operationId}`),
     );
     expect(documented.sort()).toEqual(routes.map((rt) => `${rt.method} ${rt.path} ${rt.operationId}`).sort());
   });
 
   it('a broken document fails the same validation', () => {
-    expect(validateOpenApi({ openapi: '3.1.0', paths: { '/x': { get: { responses: 'nope' } } } }).status).not.toBe(0);
+    expect(
+      validateOpenApi({ openapi: '3.1.0', paths: { '/x': { get: { responses: 'nope' } } } }).status,
+    ).not.toBe(0);
   });
 });

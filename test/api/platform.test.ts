@@ -14,11 +14,16 @@ const concretePath = (path: string) => path.replace(/\{[^}]+\}/g, '00000000-0000
 describe('every route in the route table', () => {
   const guarded = routes.filter((r) => r.access !== 'public');
 
-  it.each(guarded.map((r) => [r.method, r.path] as const))('%s %s refuses a request without a token', async (method, path) => {
-    const r = await api.request(method, concretePath(path), { body: method === 'GET' || method === 'DELETE' ? undefined : {} });
-    expect(r.status).toBe(401);
-    isProblem(r);
-  });
+  it.each(guarded.map((r) => [r.method, r.path] as const))(
+    '%s %s refuses a request without a token',
+    async (method, path) => {
+      const r = await api.request(method, concretePath(path), {
+        body: method === 'GET' || method === 'DELETE' ? undefined : {},
+      });
+      expect(r.status).toBe(401);
+      isProblem(r);
+    },
+  );
 
   it.each(routes.filter((r) => r.access === 'admin').map((r) => [r.method, r.path] as const))(
     '%s %s refuses a signed-in user who is not an administrator',
@@ -34,11 +39,26 @@ describe('every route in the route table', () => {
 describe('requests a client gets wrong', () => {
   it.each([
     ['malformed JSON', { body: '{"email": ', headers: {} }, 400, 'malformed_json'],
-    ['a wrong content type', { body: 'email=a@b.co', headers: { 'content-type': 'application/x-www-form-urlencoded' } }, 415, 'unsupported_media_type'],
-    ['unknown fields', { body: { email: 'a@example.com', is_admin: true }, headers: {} }, 400, 'validation_failed'],
+    [
+      'a wrong content type',
+      { body: 'email=a@b.co', headers: { 'content-type': 'application/x-www-form-urlencoded' } },
+      415,
+      'unsupported_media_type',
+    ],
+    [
+      'unknown fields',
+      { body: { email: 'a@example.com', is_admin: true }, headers: {} },
+      400,
+      'validation_failed',
+    ],
     ['a missing field', { body: {}, headers: {} }, 400, 'validation_failed'],
     ['a JSON array', { body: '[1,2]', headers: {} }, 400, 'validation_failed'],
-    ['a body over 1 MB', { body: { email: `${'a'.repeat(1024 * 1024)}@example.com` }, headers: {} }, 413, 'body_too_large'],
+    [
+      'a body over 1 MB',
+      { body: { email: `${'a'.repeat(1024 * 1024)}@example.com` }, headers: {} },
+      413,
+      'body_too_large',
+    ],
   ])('answers %s with a problem', async (_what, options, status, code) => {
     const r = await api.request('POST', '/auth/password-reset/request', options);
     expect(r.status).toBe(status);
@@ -47,9 +67,15 @@ describe('requests a client gets wrong', () => {
   });
 
   it('lists field errors for an invalid body', async () => {
-    const r = await api.request('POST', '/auth/register', { body: { username: 'x', email: 'nope', password: 'short' } });
+    const r = await api.request('POST', '/auth/register', {
+      body: { username: 'x', email: 'nope', password: 'short' },
+    });
     expect(r.status).toBe(400);
-    expect(r.body.errors.map((e: { path: string }) => e.path).sort()).toEqual(['body.email', 'body.password', 'body.username']);
+    expect(r.body.errors.map((e: { path: string }) => e.path).sort()).toEqual([
+      'body.email',
+      'body.password',
+      'body.username',
+    ]);
   });
 
   it('answers an unknown route with 404 and a wrong method with 405', async () => {
@@ -63,8 +89,12 @@ describe('requests a client gets wrong', () => {
 
   it('refuses unknown query parameters and an invalid cursor', async () => {
     const user = await createUser(api.db);
-    expect((await api.request('GET', '/me/sessions?limit=5&admin=1', { token: user.token })).body.code).toBe('validation_failed');
-    expect((await api.request('GET', '/me/sessions?cursor=garbage', { token: user.token })).body.code).toBe('invalid_cursor');
+    expect((await api.request('GET', '/me/sessions?limit=5&admin=1', { token: user.token })).body.code).toBe(
+      'validation_failed',
+    );
+    expect((await api.request('GET', '/me/sessions?cursor=garbage', { token: user.token })).body.code).toBe(
+      'invalid_cursor',
+    );
     expect((await api.request('GET', '/me/sessions?limit=1000', { token: user.token })).status).toBe(400);
   });
 });
@@ -98,19 +128,29 @@ describe('access tokens', () => {
           .setExpirationTime('5m')
           .sign(new TextEncoder().encode('another-key-another-key-another-key-0000')),
     ],
-    ['tampered', async (u: { token: string }) => {
-      const [h, p, s] = u.token.split('.') as [string, string, string];
-      const payload = JSON.parse(Buffer.from(p, 'base64url').toString());
-      return `${h}.${b64({ ...payload, role: 'admin' })}.${s}`;
-    }],
-    ['alg none', async (u: { token: string }) => {
-      const payload = JSON.parse(Buffer.from(u.token.split('.')[1] as string, 'base64url').toString());
-      return `${b64({ alg: 'none', typ: 'JWT' })}.${b64(payload)}.`;
-    }],
+    [
+      'tampered',
+      async (u: { token: string }) => {
+        const [h, p, s] = u.token.split('.') as [string, string, string];
+        const payload = JSON.parse(Buffer.from(p, 'base64url').toString());
+        return `${h}.${b64({ ...payload, role: 'admin' })}.${s}`;
+      },
+    ],
+    [
+      'alg none',
+      async (u: { token: string }) => {
+        const payload = JSON.parse(Buffer.from(u.token.split('.')[1] as string, 'base64url').toString());
+        return `${b64({ alg: 'none', typ: 'JWT' })}.${b64(payload)}.`;
+      },
+    ],
   ])('refuses a %s token with 401', async (_what, make) => {
     const user = await createUser(api.db);
     const token = await make(user as never);
-    const r = await api.request('GET', '/me', token === undefined ? {} : { headers: { authorization: `Bearer ${token}` } });
+    const r = await api.request(
+      'GET',
+      '/me',
+      token === undefined ? {} : { headers: { authorization: `Bearer ${token}` } },
+    );
     expect(r.status).toBe(401);
     isProblem(r);
   });
@@ -118,7 +158,8 @@ describe('access tokens', () => {
   it('refuses the token of a revoked session at once', async () => {
     const user = await createUser(api.db);
     expect((await api.request('GET', '/me', { token: user.token })).status).toBe(200);
-    await api.db.sql`update auth.user_sessions set revoked_at = now(), revoked_reason = 'user_revoked' where id = ${user.sessionId}`;
+    await api.db
+      .sql`update auth.user_sessions set revoked_at = now(), revoked_reason = 'user_revoked' where id = ${user.sessionId}`;
     const r = await api.request('GET', '/me', { token: user.token });
     expect(r.status).toBe(401);
     expect(r.body.code).toBe('session_ended');
@@ -134,7 +175,12 @@ describe('the access log', () => {
       select endpoint, method, status_code, user_id, response_time_ms, host(ip_address) as ip
       from audit.access_logs where user_id = ${user.id}`;
     expect(rows).toHaveLength(1);
-    expect(rows[0]).toMatchObject({ endpoint: '/me/sessions/{sessionId}', method: 'DELETE', user_id: user.id, ip: '127.0.0.1' });
+    expect(rows[0]).toMatchObject({
+      endpoint: '/me/sessions/{sessionId}',
+      method: 'DELETE',
+      user_id: user.id,
+      ip: '127.0.0.1',
+    });
     expect(rows[0]?.response_time_ms).toBeGreaterThanOrEqual(0);
   });
 });

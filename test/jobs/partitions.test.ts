@@ -14,7 +14,10 @@ describe('partition maintenance job', () => {
   it('moves this and next month into their own partitions, and a second run changes nothing', async () => {
     await db.sql`insert into audit.access_logs (endpoint, method, status_code, accessed_at)
                  values ('/this-month', 'GET', 200, ${month(0)}), ('/next-month', 'GET', 200, ${month(1)})`;
-    expect((await placement()).map((r) => r.partition)).toEqual(['audit.access_logs_default', 'audit.access_logs_default']);
+    expect((await placement()).map((r) => r.partition)).toEqual([
+      'audit.access_logs_default',
+      'audit.access_logs_default',
+    ]);
 
     const first = await run({ sql: db.sql, now });
     expect(first.created).toHaveLength(4);
@@ -26,7 +29,9 @@ describe('partition maintenance job', () => {
     const before = await db.sql`select relname from pg_class where relname like 'access_logs_%' order by 1`;
     const second = await run({ sql: db.sql, now });
     expect(second).toMatchObject({ created: [], existing: 4 });
-    expect(await db.sql`select relname from pg_class where relname like 'access_logs_%' order by 1`).toEqual(before);
+    expect(await db.sql`select relname from pg_class where relname like 'access_logs_%' order by 1`).toEqual(
+      before,
+    );
     expect(await placement()).toHaveLength(2);
   });
 

@@ -6,14 +6,23 @@ import { repoRoot } from '../support';
 
 /** `npm start` as a person runs it: its own process, its own data directory, Ctrl-C to stop. */
 function start(localDir: string): Promise<{ child: ChildProcess; url: string; output: () => string }> {
-  const env: NodeJS.ProcessEnv = { ...process.env, EATSENTIAL_LOCAL_DIR: localDir, PORT: '0', LOG_LEVEL: 'SILENT' };
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    EATSENTIAL_LOCAL_DIR: localDir,
+    PORT: '0',
+    LOG_LEVEL: 'SILENT',
+  };
   delete env.DATABASE_URL;
   delete env.JWT_SECRET;
-  const child = spawn(process.execPath, ['--import', 'tsx', join(repoRoot, 'functions', 'local', 'start.ts')], {
-    cwd: repoRoot,
-    env,
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  const child = spawn(
+    process.execPath,
+    ['--import', 'tsx', join(repoRoot, 'functions', 'local', 'start.ts')],
+    {
+      cwd: repoRoot,
+      env,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
   let out = '';
   return new Promise((resolve, reject) => {
     const onData = (chunk: Buffer) => {
@@ -41,7 +50,11 @@ describe('npm start', () => {
     const register = await fetch(`${first.url}/auth/register`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ username: 'kept_user', email: 'kept@example.com', password: 'a perfectly long password' }),
+      body: JSON.stringify({
+        username: 'kept_user',
+        email: 'kept@example.com',
+        password: 'a perfectly long password',
+      }),
     });
     expect(register.status).toBe(202);
     expect(first.output()).toContain('migration(s) applied');
@@ -52,7 +65,11 @@ describe('npm start', () => {
     const again = await fetch(`${second.url}/auth/register`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ username: 'kept_user', email: 'other@example.com', password: 'a perfectly long password' }),
+      body: JSON.stringify({
+        username: 'kept_user',
+        email: 'other@example.com',
+        password: 'a perfectly long password',
+      }),
     });
     expect(again.status).toBe(409);
     expect(await stop(second.child)).toBe(0);

@@ -14,19 +14,33 @@ describe('SCRAM-SHA-256 verifiers', () => {
       await tx.unsafe(`create role ${role} password '${password}'`);
     });
     try {
-      const [row] = await db.sql<{ rolpassword: string }[]>`select rolpassword from pg_authid where rolname = ${role}`;
+      const [row] = await db.sql<
+        { rolpassword: string }[]
+      >`select rolpassword from pg_authid where rolname = ${role}`;
       const [, iterations, salt] = /^SCRAM-SHA-256\$(\d+):([^$]+)\$/.exec(row?.rolpassword ?? '') ?? [];
-      expect(scramSha256Verifier(password, Buffer.from(salt ?? '', 'base64'), Number(iterations))).toBe(row?.rolpassword);
-      expect(scramSha256Verifier('another password', Buffer.from(salt ?? '', 'base64'), Number(iterations))).not.toBe(row?.rolpassword);
+      expect(scramSha256Verifier(password, Buffer.from(salt ?? '', 'base64'), Number(iterations))).toBe(
+        row?.rolpassword,
+      );
+      expect(
+        scramSha256Verifier('another password', Buffer.from(salt ?? '', 'base64'), Number(iterations)),
+      ).not.toBe(row?.rolpassword);
     } finally {
       await db.sql.unsafe(`drop role ${role}`);
     }
   });
 
   it('sets the login roles’ passwords and refuses any other role', async () => {
-    expect(await setLoginPasswords(db.sql, [{ username: 'eatsential_api', password: 'a-long-generated-password' }])).toEqual(['eatsential_api']);
-    const [row] = await db.sql<{ rolpassword: string }[]>`select rolpassword from pg_authid where rolname = 'eatsential_api'`;
+    expect(
+      await setLoginPasswords(db.sql, [
+        { username: 'eatsential_api', password: 'a-long-generated-password' },
+      ]),
+    ).toEqual(['eatsential_api']);
+    const [row] = await db.sql<
+      { rolpassword: string }[]
+    >`select rolpassword from pg_authid where rolname = 'eatsential_api'`;
     expect(row?.rolpassword).toMatch(/^SCRAM-SHA-256\$4096:/);
-    await expect(setLoginPasswords(db.sql, [{ username: 'postgres', password: 'x' }])).rejects.toThrow('refusing');
+    await expect(setLoginPasswords(db.sql, [{ username: 'postgres', password: 'x' }])).rejects.toThrow(
+      'refusing',
+    );
   });
 });

@@ -26,9 +26,13 @@ async function schemaShape(sql: import('../../functions/core/db').Sql): Promise<
 }
 
 function pgDumpSchema(url: string): string {
-  const out = spawnSync('pg_dump', ['--schema-only', '--no-owner', '--exclude-table=public.schema_migrations', url], {
-    encoding: 'utf8',
-  });
+  const out = spawnSync(
+    'pg_dump',
+    ['--schema-only', '--no-owner', '--exclude-table=public.schema_migrations', url],
+    {
+      encoding: 'utf8',
+    },
+  );
   if (out.status !== 0) throw new Error(`pg_dump failed: ${out.stderr}`);
   return out.stdout.replace(/^\\(un)?restrict .*$/gm, '');
 }
@@ -51,7 +55,9 @@ describe('migration runner', () => {
     const firstDump = onPostgres ? pgDumpSchema(db.url) : '';
 
     expect(await rollback(db.sql, { to: '0' })).toHaveLength(all.filter((m) => m.down !== null).length);
-    const [tables] = await db.sql<{ count: number }[]>`select count(*)::int as count from information_schema.tables where table_schema in ('auth', 'health', 'audit')`;
+    const [tables] = await db.sql<
+      { count: number }[]
+    >`select count(*)::int as count from information_schema.tables where table_schema in ('auth', 'health', 'audit')`;
     expect(tables?.count).toBe(0);
 
     expect(await migrate(db.sql)).toHaveLength(all.length);
@@ -69,11 +75,17 @@ describe('migration runner', () => {
 
   it('refuses to run when an applied migration was edited, naming the file', async () => {
     const dir = copyOfMigrations();
-    const first = readdirSync(dir).sort().find((f) => f.endsWith('.up.sql')) as string;
+    const first = readdirSync(dir)
+      .sort()
+      .find((f) => f.endsWith('.up.sql')) as string;
     writeFileSync(join(dir, first), '-- edited\n', { flag: 'a' });
 
-    await expect(migrate(db.sql, { dir })).rejects.toThrow(`migration ${first} was edited after it was applied`);
-    expect((await status(db.sql, { dir })).find((s) => `${s.version}_${s.name}.up.sql` === first)?.state).toBe('edited');
+    await expect(migrate(db.sql, { dir })).rejects.toThrow(
+      `migration ${first} was edited after it was applied`,
+    );
+    expect(
+      (await status(db.sql, { dir })).find((s) => `${s.version}_${s.name}.up.sql` === first)?.state,
+    ).toBe('edited');
   });
 });
 
@@ -92,13 +104,15 @@ describe('a failing migration', () => {
     await expect(migrate(db.sql, { dir })).rejects.toThrow(
       /migration 20990102000000_create_bad\.up\.sql:3 failed and was rolled back: .*nowhere.* \(SQLSTATE 42P01\)/,
     );
-    const tables = await db.sql`select table_name from information_schema.tables where table_name in ('good', 'half')`;
+    const tables =
+      await db.sql`select table_name from information_schema.tables where table_name in ('good', 'half')`;
     expect(tables.map((t) => t.table_name)).toEqual(['good']);
     expect((await status(db.sql, { dir })).map((s) => s.state)).toEqual(['applied', 'pending']);
   });
 });
 
-(onPostgres ? describe : describe.skip)('concurrent runs', () => { // the embedded database serves one session
+(onPostgres ? describe : describe.skip)('concurrent runs', () => {
+  // the embedded database serves one session
   const db = useTestDatabase({ empty: true });
 
   it('apply each migration exactly once', async () => {
@@ -106,7 +120,9 @@ describe('a failing migration', () => {
     const [ra, rb] = await Promise.all([migrate(a), migrate(b)]);
     const all = await loadMigrations();
     expect([...ra, ...rb].sort()).toEqual(all.map((m) => m.file));
-    const [ledger] = await db.sql<{ count: number }[]>`select count(*)::int as count from public.schema_migrations`;
+    const [ledger] = await db.sql<
+      { count: number }[]
+    >`select count(*)::int as count from public.schema_migrations`;
     expect(ledger?.count).toBe(all.length);
   });
 });
@@ -129,7 +145,9 @@ describe('db:migrate on bad input', () => {
   it('names an unreachable database without its password and exits non-zero', () => {
     const out = run({ DATABASE_URL: 'postgres://someone:s3cret@127.0.0.1:1/eatsential' });
     expect(out.status).toBe(1);
-    expect(out.stderr.trim()).toMatch(/^cannot reach the database at 127\.0\.0\.1:1\/eatsential: ECONNREFUSED/);
+    expect(out.stderr.trim()).toMatch(
+      /^cannot reach the database at 127\.0\.0\.1:1\/eatsential: ECONNREFUSED/,
+    );
     expect(out.stderr).not.toContain('s3cret');
   });
 });

@@ -14,7 +14,11 @@ export interface TestApi {
   readonly url: string;
   /** Where the API writes emails for this test file. */
   readonly mailDir: string;
-  request(method: string, path: string, options?: { body?: unknown; token?: string; headers?: Record<string, string> }): Promise<ApiResponse>;
+  request(
+    method: string,
+    path: string,
+    options?: { body?: unknown; token?: string; headers?: Record<string, string> },
+  ): Promise<ApiResponse>;
 }
 
 export interface ApiResponse {
@@ -90,6 +94,10 @@ export async function createUser(db: TestDatabase, options: { role?: 'user' | 'a
     insert into auth.user_sessions (user_id, refresh_token_hash, expires_at)
     values (${user!.id}, ${randomBytes(32)}, now() + interval '1 day')
     returning id`;
-  const token = await signAccessToken({ userId: user!.id, role: options.role ?? 'user', sessionId: session!.id });
+  const token = await signAccessToken({
+    userId: user!.id,
+    role: options.role ?? 'user',
+    sessionId: session!.id,
+  });
   return { id: user!.id, username: name, sessionId: session!.id, token };
 }

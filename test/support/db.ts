@@ -32,7 +32,8 @@ export function useTestDatabase(options: { empty?: boolean } = {}): TestDatabase
 
   beforeAll(async () => {
     const template = options.empty ? null : process.env[templateEnv];
-    if (template === undefined) throw new Error('the test template is missing: run tests through jest (globalSetup)');
+    if (template === undefined)
+      throw new Error('the test template is missing: run tests through jest (globalSetup)');
     ({ url, drop } = onPostgres ? await clonePostgres(template ?? 'template0') : await startPglite(template));
     connect();
   });
@@ -74,7 +75,12 @@ async function clonePostgres(template: string) {
 async function startPglite(template: string | null) {
   const child: ChildProcess = spawn(
     process.execPath,
-    ['--import', 'tsx', join(repoRoot, 'functions', 'local', 'pgliteServer.ts'), ...(template ? [template] : [])],
+    [
+      '--import',
+      'tsx',
+      join(repoRoot, 'functions', 'local', 'pgliteServer.ts'),
+      ...(template ? [template] : []),
+    ],
     { cwd: repoRoot, stdio: ['pipe', 'pipe', 'inherit'] },
   );
   const url = await new Promise<string>((resolve, reject) => {

@@ -18,7 +18,9 @@ export default async function globalSetup(): Promise<void> {
   if (url) {
     process.env[templateEnv] = await postgresTemplate(url, `eatsential_tpl_${fingerprint}`);
   } else {
-    process.env[templateEnv] = await pgliteTemplate(join(repoRoot, '.local', 'test', `template-${fingerprint}.tar`));
+    process.env[templateEnv] = await pgliteTemplate(
+      join(repoRoot, '.local', 'test', `template-${fingerprint}.tar`),
+    );
   }
 }
 

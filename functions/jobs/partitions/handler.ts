@@ -5,7 +5,8 @@ import { reported } from '../report';
 /** Months kept ready ahead of the current one, so a late run never leaves a month without its partition. */
 export const monthsAhead = 3;
 
-const monthStart = (d: Date, plus: number) => new Date(Date.UTC(d.getUTCFullYear(), d.getUTCMonth() + plus, 1));
+const monthStart = (d: Date, plus: number) =>
+  new Date(Date.UTC(d.getUTCFullYear(), d.getUTCMonth() + plus, 1));
 
 /**
  * Creates the monthly audit.access_logs partitions from this month to `monthsAhead` ahead.
@@ -20,7 +21,9 @@ export function run({ sql, now = new Date() }: { sql: Sql; now?: Date }) {
       const month = monthStart(now, i).toISOString().slice(0, 10);
       // One short transaction per month: the lock on the parent table is held briefly.
       const outcome = await transaction(sql, { role: 'eatsential_admin' }, async (tx) => {
-        const [row] = await tx<{ outcome: string }[]>`select audit.create_access_log_partition(${month}::date) as outcome`;
+        const [row] = await tx<
+          { outcome: string }[]
+        >`select audit.create_access_log_partition(${month}::date) as outcome`;
         return row?.outcome;
       });
       if (outcome === 'created') created.push(month.slice(0, 7));
