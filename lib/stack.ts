@@ -149,7 +149,9 @@ export class EatsentialStack extends Stack {
       glacierAfter: settings.backups.glacierAfter,
       deepArchiveAfter: settings.backups.deepArchiveAfter,
       lockVault: settings.backups.lockVault,
-      removalPolicy: settings.dataRemovalPolicy,
+      // Buckets and the vault are kept in every stage: CloudFormation cannot delete a bucket whose
+      // objects nobody may delete, nor a vault holding recovery points.
+      removalPolicy: RemovalPolicy.RETAIN,
     });
 
     const defaults: FunctionDefaults = {
