@@ -3,8 +3,12 @@
  * beside the same SQL run directly through postgres.js at the same concurrency, on the PostgreSQL
  * named by DATABASE_URL. Prints figures; never fails on them.
  */
+import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import type { AddressInfo } from 'node:net';
+import { mkdtempSync } from 'node:fs';
+import { Agent, request } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import postgres from 'postgres';
 import { createSql, transaction } from '../functions/core/db';
 import { writeAccessLog } from '../functions/core/accessLog';
@@ -14,6 +18,34 @@ import { figures, load, printTable } from './load';
 
 const concurrency = Number(process.env.BENCH_CONCURRENCY ?? 16);
 const seconds = Number(process.env.BENCH_SECONDS ?? 8);
+
+function startServer(): Promise<{ url: string; stop: () => Promise<void> }> {
+  const child = spawn(
+    process.execPath,
+    ['--import', 'tsx', join(__dirname, '..', 'functions', 'local', 'start.ts')],
+    {
+      env: {
+        ...process.env,
+        PORT: '0',
+        EATSENTIAL_LOCAL_DIR: mkdtempSync(join(tmpdir(), 'eatsential-bench-')),
+      },
+      stdio: ['ignore', 'pipe', 'inherit'],
+    },
+  );
+  return new Promise((resolve, reject) => {
+    let out = '';
+    child.stdout?.on('data', (chunk: Buffer) => {
+      out += chunk.toString();
+      const m = /listening on (http:\/\/localhost:\d+)/.exec(out);
+      if (m?.[1])
+        resolve({
+          url: m[1].replace('localhost', '127.0.0.1'),
+          stop: () => new Promise((done) => (child.once('exit', () => done()), child.kill('SIGINT'))),
+        });
+    });
+    child.once('exit', (code) => reject(new Error(`the API server exited with ${code}: ${out}`)));
+  });
+}
 
 async function main() {
   const base = process.env.DATABASE_URL;
@@ -54,19 +86,27 @@ async function run(url: string) {
   const caller = { userId: user!.id, role: 'user' as const, sessionId: session!.id };
 
   const { signAccessToken } = await import('../functions/core/tokens');
-  const { createApiServer } = await import('../functions/local/server');
-  const { resetDatabase } = await import('../functions/core/config');
   const q = await import('../functions/identity/queries');
   const token = await signAccessToken(caller);
 
-  const server = createApiServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const api = `http://127.0.0.1:${(server.address() as AddressInfo).port}/me`;
-  const viaApi = async () => {
-    const res = await fetch(api, { headers: { authorization: `Bearer ${token}` } });
-    if (res.status !== 200) throw new Error(`GET /me answered ${res.status}`);
-    await res.arrayBuffer();
-  };
+  // The API in its own process, as npm start runs it: the load generator does not share its CPU.
+  const server = await startServer();
+  const agent = new Agent({ keepAlive: true, maxSockets: concurrency });
+  const viaApi = () =>
+    new Promise<void>((resolve, reject) => {
+      const req = request(
+        `${server.url}/me`,
+        { agent, headers: { authorization: `Bearer ${token}` } },
+        (res) => {
+          res.resume();
+          res.on('end', () =>
+            res.statusCode === 200 ? resolve() : reject(new Error(`GET /me answered ${res.statusCode}`)),
+          );
+        },
+      );
+      req.on('error', reject);
+      req.end();
+    });
 
   const direct = createSql({ url }, { max: concurrency });
   // What the API does in the database for GET /me: one transaction as the user, then the access-log row.
@@ -108,9 +148,8 @@ async function run(url: string) {
   console.log(`ratio API/direct: ${ratio.toFixed(2)} (goal: at least 0.50)`);
   console.log(`rss: ${(process.memoryUsage().rss / 1024 / 1024).toFixed(0)} MB`);
 
-  server.close();
-  server.closeAllConnections();
-  await resetDatabase();
+  agent.destroy();
+  await server.stop();
   await direct.end();
   await owner.end();
 }

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import type { Domain } from './domains';
 import type { Route } from './core/route';
 import * as identity from './identity/schemas';

@@ -1,4 +1,5 @@
 import postgres from 'postgres';
+import { secrets } from './config';
 
 export type Sql = postgres.Sql;
 export type Tx = postgres.TransactionSql;
@@ -102,4 +103,38 @@ export function isPgError(e: unknown): e is postgres.PostgresError {
   return (
     e instanceof Error && e.name === 'PostgresError' && typeof (e as { code?: unknown }).code === 'string'
   );
+}
+
+let sql: Promise<Sql> | undefined;
+
+/** The container's one database client, created on first use and kept for the container's life. */
+export function database(): Promise<Sql> {
+  sql ??= connect().catch((e: unknown) => {
+    sql = undefined;
+    throw e;
+  });
+  return sql;
+}
+
+async function connect(): Promise<Sql> {
+  const url = process.env.DATABASE_URL;
+  if (url) return createSql({ url }, { max: Number(process.env.DB_POOL_MAX ?? 1) });
+  const { DB_HOST, DB_PORT, DB_NAME, DB_SECRET_ARN } = process.env;
+  if (!DB_HOST || !DB_SECRET_ARN)
+    throw new Error('neither DATABASE_URL nor DB_HOST and DB_SECRET_ARN are set');
+  const credentials = JSON.parse(await secrets.get(DB_SECRET_ARN)) as { username: string; password: string };
+  return createSql({
+    host: DB_HOST,
+    port: Number(DB_PORT ?? 5432),
+    database: DB_NAME ?? 'eatsential',
+    username: credentials.username,
+    password: credentials.password,
+  });
+}
+
+/** For tests and the local server: forget the client so the next `database()` reconnects. */
+export async function resetDatabase(): Promise<void> {
+  const current = sql;
+  sql = undefined;
+  if (current) await (await current).end({ timeout: 5 });
 }

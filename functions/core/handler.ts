@@ -2,7 +2,7 @@ import middy from '@middy/core';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
 import type { Domain } from '../domains';
 import { routes } from '../routes';
-import { database } from './config';
+import { database } from './db';
 import { transaction, type Sql, type Tx } from './db';
 import { ForbiddenError, MethodNotAllowedError, NotFoundError } from './errors';
 import { claim, complete, parseIdempotencyKey, release, requestHash, type KeyStore } from './idempotency';

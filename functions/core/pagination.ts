@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { BadRequestError } from './errors';
 
 /** `?limit=&cursor=`: the cursor is opaque to clients (base64url of the last key seen). */

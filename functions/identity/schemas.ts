@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { pageOf, pageQuery } from '../core/pagination';
 
 /** The design doc's username rule (users.chk_username_format). */

@@ -52,7 +52,7 @@ async function main() {
 
   // Handlers read configuration when first loaded, so import them only now.
   const { createApiServer } = await import('./server');
-  const { resetDatabase } = await import('../core/config');
+  const { resetDatabase } = await import('../core/db');
   const server = createApiServer();
   const port = Number(process.env.PORT ?? 3000);
   const host = process.env.HOST ?? '127.0.0.1';

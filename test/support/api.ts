@@ -51,7 +51,7 @@ export function useApi(): TestApi {
   afterAll(async () => {
     await new Promise((resolve) => server?.close(resolve));
     server?.closeAllConnections();
-    const { resetDatabase } = await import('../../functions/core/config');
+    const { resetDatabase } = await import('../../functions/core/db');
     await resetDatabase();
   });
 

@@ -26,21 +26,21 @@ describe('the API Gateway authorizer', () => {
   });
 
   it.each([
-    ['no token', 'GET /me', async () => undefined],
-    ['a malformed token', 'GET /me', async () => 'Bearer abc'],
+    ['no token', async () => undefined],
+    ['a malformed token', async () => 'Bearer abc'],
     [
-      'a user token on an admin route',
-      'GET /admin/users',
-      async () => `Bearer ${await signAccessToken(caller('user'))}`,
+      'a token whose algorithm is none',
+      async () => {
+        const [, payload] = (await signAccessToken(caller('user'))).split('.');
+        return `Bearer ${Buffer.from('{"alg":"none"}').toString('base64url')}.${payload}.`;
+      },
     ],
-  ])('refuses %s', async (_what, route, header) => {
-    expect((await handler(event(route, await header()))).isAuthorized).toBe(false);
+  ])('refuses %s', async (_what, header) => {
+    expect((await handler(event('GET /me', await header()))).isAuthorized).toBe(false);
   });
 
-  it('admits an administrator on an admin route', async () => {
-    expect(
-      (await handler(event('GET /admin/users', `Bearer ${await signAccessToken(caller('admin'))}`)))
-        .isAuthorized,
-    ).toBe(true);
+  it('leaves the admin check to the domain Lambda, which reads the role from the database', async () => {
+    const userToken = await signAccessToken(caller('user'));
+    expect((await handler(event('GET /admin/users', `Bearer ${userToken}`))).isAuthorized).toBe(true);
   });
 });

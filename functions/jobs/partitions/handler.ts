@@ -1,4 +1,4 @@
-import { database } from '../../core/config';
+import { database } from '../../core/db';
 import { transaction, type Sql } from '../../core/db';
 import { reported } from '../report';
 
