@@ -131,6 +131,10 @@ export class Jobs extends Construct {
           maxEventAge,
         }),
       });
+      // Both the function (failed asynchronous runs) and the scheduler (undeliverable invocations)
+      // send to the dead-letter queue, which is encrypted with the data key.
+      for (const role of [fn.function.role!, schedulerRole])
+        props.key.grant(role, 'kms:GenerateDataKey', 'kms:Decrypt');
       acknowledge(schedulerRole, {
         'HIPAA.Security-IAMNoInlinePolicy': reasons.inlineDefaultPolicy,
         [`AwsSolutions-IAM5[${wildcardResource(this, `${fn.function.functionArn}:*`)}]`]: `lambda:InvokeFunction on the versions and aliases of job ${job.name}'s own function, which is how CDK grants invoke; no other function is reachable.`,

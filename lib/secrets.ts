@@ -10,8 +10,13 @@ export const dbLoginRoles = { api: 'eatsential_api', jobs: 'eatsential_jobs' } a
 export interface SecretsProps {
   /** Encrypts every secret. */
   readonly key: kms.IKey;
-  /** Prefix of the secret names, e.g. `eatsential/prod`. */
-  readonly namePrefix: string;
+  /**
+   * Prefix of the secret names, e.g. `eatsential/prod`. Name secrets only where they are
+   * retained: a deleted secret keeps its name for its recovery window (7 to 30 days), so a
+   * named secret could not be created again by a redeploy within that time.
+   * @default - names chosen by CloudFormation
+   */
+  readonly namePrefix?: string;
   /**
    * What happens to the secrets when the stack is deleted. Losing the note keyring makes every
    * encrypted note unreadable.
@@ -37,17 +42,19 @@ export class Secrets extends Construct {
 
   constructor(scope: Construct, id: string, props: SecretsProps) {
     super(scope, id);
-    if (!/^[a-zA-Z0-9/_+=.@-]+$/.test(props.namePrefix)) {
+    if (props.namePrefix !== undefined && !/^[a-zA-Z0-9/_+=.@-]+$/.test(props.namePrefix)) {
       throw new Error(
         `Secret name prefix "${props.namePrefix}" holds characters Secrets Manager does not allow`,
       );
     }
+    const name = (suffix: string) =>
+      props.namePrefix === undefined ? undefined : `${props.namePrefix}/${suffix}`;
     const common = { encryptionKey: props.key, removalPolicy: props.removalPolicy ?? RemovalPolicy.RETAIN };
 
     const loginSecret = (construct: string, username: string) =>
       new secretsmanager.Secret(this, construct, {
         ...common,
-        secretName: `${props.namePrefix}/db/${username}`,
+        secretName: name(`db/${username}`),
         description: `Password of the database login role ${username} (RDS Proxy and the migrate Lambda read it)`,
         generateSecretString: {
           secretStringTemplate: JSON.stringify({ username }),
@@ -61,14 +68,14 @@ export class Secrets extends Construct {
 
     this.jwtSigningKey = new secretsmanager.Secret(this, 'JwtSigningKey', {
       ...common,
-      secretName: `${props.namePrefix}/jwt-signing-key`,
+      secretName: name('jwt-signing-key'),
       description: 'HMAC key that signs access tokens',
       generateSecretString: { passwordLength: 64, excludePunctuation: true },
     });
 
     this.noteKeyring = new secretsmanager.Secret(this, 'NoteKeyring', {
       ...common,
-      secretName: `${props.namePrefix}/note-keyring`,
+      secretName: name('note-keyring'),
       description: 'Versioned keys that encrypt mental-health notes; "current" names the key new notes use',
       generateSecretString: {
         secretStringTemplate: JSON.stringify({ current: '1' }),

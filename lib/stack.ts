@@ -121,7 +121,7 @@ export class EatsentialStack extends Stack {
 
     this.secrets = new Secrets(this, 'Secrets', {
       key: this.keys.data,
-      namePrefix,
+      namePrefix: settings.retainData ? namePrefix : undefined,
       removalPolicy: settings.dataRemovalPolicy,
     });
 

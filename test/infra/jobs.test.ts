@@ -130,6 +130,30 @@ describe.each([
     },
   );
 
+  it.each(table.map((j) => [j.name] as const))(
+    'lets the function and the scheduler of %s send to its encrypted queue',
+    (name) => {
+      const s = get();
+      const { role, schedulerRole, dlq } = jobIds(s.resources, name);
+      const dataKey = oneIdOf(s.resources, 'AWS::KMS::Key', /\/Keys\/Data\//);
+
+      for (const r of [role, schedulerRole]) {
+        const statements = allowStatements(s.resources)
+          .filter(({ roles }) => roles.includes(r))
+          .map(({ statement }) => statement);
+        expect(statements).toContainEqual(
+          expect.objectContaining({ Action: 'sqs:SendMessage', Resource: getAtt(dlq) }),
+        );
+        expect(statements).toContainEqual(
+          expect.objectContaining({
+            Action: ['kms:Decrypt', 'kms:GenerateDataKey'],
+            Resource: getAtt(dataKey),
+          }),
+        );
+      }
+    },
+  );
+
   it('has one schedule and one dead-letter queue per job and no other', () => {
     const s = get();
 

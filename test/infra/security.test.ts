@@ -108,18 +108,36 @@ describe.each(stages)('secrets on %s', (_stage, get) => {
         },
       });
     }
-    s.template.hasResourceProperties('AWS::SecretsManager::Secret', {
-      Name: Match.stringLikeRegexp('jwt-signing-key$'),
-      GenerateSecretString: { PasswordLength: 64, ExcludePunctuation: true },
+    const secret = (name: string) =>
+      s.resources[oneIdOf(s.resources, 'AWS::SecretsManager::Secret', new RegExp(`/Secrets/${name}/`))]!
+        .Properties!;
+    expect(secret('JwtSigningKey').GenerateSecretString).toEqual({
+      PasswordLength: 64,
+      ExcludePunctuation: true,
     });
-    s.template.hasResourceProperties('AWS::SecretsManager::Secret', {
-      Name: Match.stringLikeRegexp('note-keyring$'),
-      GenerateSecretString: Match.objectLike({
-        SecretStringTemplate: '{"current":"1"}',
-        GenerateStringKey: 'key_1',
-        PasswordLength: 64,
-      }),
+    expect(secret('NoteKeyring').GenerateSecretString).toMatchObject({
+      SecretStringTemplate: '{"current":"1"}',
+      GenerateStringKey: 'key_1',
+      PasswordLength: 64,
     });
+  });
+
+  it('names the secrets only where they are retained', () => {
+    const s = get();
+    const names = idsOf(s.resources, 'AWS::SecretsManager::Secret').map(
+      (id) => s.resources[id]!.Properties!.Name,
+    );
+
+    if (_stage === 'prod') {
+      expect([...names].sort()).toEqual([
+        'eatsential/prod/db/eatsential_api',
+        'eatsential/prod/db/eatsential_jobs',
+        'eatsential/prod/jwt-signing-key',
+        'eatsential/prod/note-keyring',
+      ]);
+    } else {
+      expect(names).toEqual([undefined, undefined, undefined, undefined]);
+    }
   });
 
   it('lets each Lambda read only the secrets it needs', () => {
