@@ -65,7 +65,7 @@ function refusePolicy(problems: string[], field: string): void {
   if (problems.length > 0) {
     throw new UnprocessableError('The password does not meet the password policy', {
       code: 'weak_password',
-      errors: problems.map((message) => ({ path: field, message })),
+      errors: problems.map((message) => ({ path: `body.${field}`, message })),
     });
   }
 }
