@@ -112,7 +112,7 @@ describe('password reset', () => {
     );
 
     expect(refused).toMatchObject({ status: 422, code: 'weak_password' });
-    expect(refused.error.errors?.[0]?.path).toBe('new_password');
+    expect(refused.error.errors?.[0]?.path).toBe('body.new_password');
   });
 
   it('retires an older reset token when a new one is sent', async () => {

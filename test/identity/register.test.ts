@@ -95,7 +95,7 @@ describe('registration and email verification', () => {
     const refused = await failure(callPublic(api, 'register', { ...who, password }));
 
     expect(refused).toMatchObject({ status: 422, code: 'weak_password' });
-    expect(refused.error.errors?.[0]?.path).toBe('password');
+    expect(refused.error.errors?.[0]?.path).toBe('body.password');
     const [count] = await db.sql`select count(*)::int as n from public.users where username = 'reg_name'`;
     expect(count?.n).toBe(0);
   });
