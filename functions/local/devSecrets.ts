@@ -12,7 +12,7 @@ export function loadDevSecrets(file: string): DevSecrets {
   if (existsSync(file)) return JSON.parse(readFileSync(file, 'utf8')) as DevSecrets;
   const secrets: DevSecrets = {
     jwt: randomBytes(48).toString('base64url'),
-    noteKeyring: { current: '1', key_1: randomBytes(48).toString('base64url') },
+    noteKeyring: { current: '1', key_1: randomBytes(32).toString('hex') },
   };
   mkdirSync(dirname(file), { recursive: true });
   writeFileSync(file, `${JSON.stringify(secrets, null, 2)}\n`, { mode: 0o600 });
