@@ -69,6 +69,17 @@ const sqlStates: Record<string, { status: number; code: string; detail: string; 
   '53300': { status: 503, code: 'unavailable', detail: 'The service is busy; retry shortly', retry: true },
 };
 
+const problem = (status: number, code: string, detail: string, instance?: string): Problem => ({
+  type: `urn:eatsential:problem:${code}`,
+  title: titles[status] ?? 'Error',
+  status,
+  code,
+  detail,
+  instance,
+});
+
+const unreachable = ['ECONNREFUSED', 'ECONNRESET', 'CONNECT_TIMEOUT', 'CONNECTION_CLOSED', 'ETIMEDOUT'];
+
 export function problemFor(
   e: unknown,
   requestId?: string,
@@ -76,77 +87,32 @@ export function problemFor(
   if (e instanceof AppError) {
     return {
       problem: {
-        type: `urn:eatsential:problem:${e.code}`,
-        title: titles[e.status] ?? 'Error',
-        status: e.status,
-        code: e.code,
-        detail: e.message,
+        ...problem(e.status, e.code, e.message, requestId),
         ...(e.errors ? { errors: e.errors } : {}),
-        instance: requestId,
       },
       headers: { ...e.headers },
     };
   }
   if (isPgError(e)) {
     const known = sqlStates[e.code];
+    // Generic database messages may quote values: clients get the table's wording instead.
     if (known) {
-      // Messages of the database's own RAISE are written for clients; generic ones may quote values.
       return {
-        problem: {
-          type: `urn:eatsential:problem:${known.code}`,
-          title: titles[known.status] ?? 'Error',
-          status: known.status,
-          code: known.code,
-          detail: known.detail,
-          instance: requestId,
-        },
+        problem: problem(known.status, known.code, known.detail, requestId),
         headers: known.retry ? { 'retry-after': '1' } : {},
       };
     }
-    if (e.code === 'P0001') {
-      return {
-        problem: {
-          type: 'urn:eatsential:problem:rule_violation',
-          title: titles[422] as string,
-          status: 422,
-          code: 'rule_violation',
-          detail: e.message,
-          instance: requestId,
-        },
-        headers: {},
-      };
-    }
+    // The database's own RAISE messages are written for clients.
+    if (e.code === 'P0001')
+      return { problem: problem(422, 'rule_violation', e.message, requestId), headers: {} };
   }
-  if (
-    e &&
-    typeof e === 'object' &&
-    ['ECONNREFUSED', 'ECONNRESET', 'CONNECT_TIMEOUT', 'CONNECTION_CLOSED', 'ETIMEDOUT'].includes(
-      (e as { code?: string }).code ?? '',
-    )
-  ) {
+  if (unreachable.includes((e as { code?: string } | null)?.code ?? '')) {
     return {
-      problem: {
-        type: 'urn:eatsential:problem:unavailable',
-        title: titles[503] as string,
-        status: 503,
-        code: 'unavailable',
-        detail: 'The service is temporarily unavailable',
-        instance: requestId,
-      },
+      problem: problem(503, 'unavailable', 'The service is temporarily unavailable', requestId),
       headers: { 'retry-after': '5' },
     };
   }
-  return {
-    problem: {
-      type: 'urn:eatsential:problem:internal_error',
-      title: titles[500] as string,
-      status: 500,
-      code: 'internal_error',
-      detail: 'An unexpected error occurred',
-      instance: requestId,
-    },
-    headers: {},
-  };
+  return { problem: problem(500, 'internal_error', 'An unexpected error occurred', requestId), headers: {} };
 }
 
 export function problemResponse(

@@ -127,6 +127,39 @@ const meBody = (row: q.MeRow) => ({
 /** At most one verification or reset email per account per minute; further requests are dropped silently. */
 const resendIntervalSeconds = 60;
 
+const emailedTokens = {
+  email_verify: { lifetime: tokenLifetime.emailVerify, compose: verificationEmail },
+  password_reset: { lifetime: tokenLifetime.passwordReset, compose: passwordResetEmail },
+} as const;
+
+/**
+ * Issues a fresh single-use token, retiring the user's older unused ones of its type, and emails
+ * it. Sent inside the transaction: if the email cannot be sent, nothing is recorded and the client
+ * may retry. With `throttle`, at most one such email a minute per account (extra asks are dropped).
+ */
+async function emailToken(
+  tx: Tx,
+  user: { readonly id: string; readonly email: string },
+  type: keyof typeof emailedTokens,
+  audit: { readonly event: q.AuditEvent; readonly ip: string | null },
+  throttle: boolean,
+): Promise<void> {
+  if (throttle) {
+    const since = await q.secondsSinceLastToken(tx, user.id, type);
+    if (since !== null && since < resendIntervalSeconds) return;
+  }
+  await q.retireUnusedTokens(tx, user.id, type);
+  const { token, hash } = issueToken();
+  await q.insertVerificationToken(tx, {
+    userId: user.id,
+    type,
+    hash,
+    lifetime: emailedTokens[type].lifetime,
+  });
+  await q.audit(tx, { userId: user.id, event: audit.event, ip: audit.ip });
+  await mailer().send(emailedTokens[type].compose(user.email, token));
+}
+
 export const operations: Operations<'identity'> = {
   async register({ sql, body, request }) {
     refusePolicy(passwordProblems(body.password, body), 'password');
@@ -158,16 +191,13 @@ export const operations: Operations<'identity'> = {
           return undefined;
         }
         await q.recordPasswordHistory(tx, user.id, passwordHash);
-        const { token, hash } = issueToken();
-        await q.insertVerificationToken(tx, {
-          userId: user.id,
-          type: 'email_verify',
-          hash,
-          lifetime: tokenLifetime.emailVerify,
-        });
-        await q.audit(tx, { userId: user.id, event: 'user_registered', ip: request.ip });
-        // Inside the transaction: if the email cannot be sent the account is not created and the client may retry.
-        await mailer().send(verificationEmail(body.email, token));
+        await emailToken(
+          tx,
+          { id: user.id, email: body.email },
+          'email_verify',
+          { event: 'user_registered', ip: request.ip },
+          false,
+        );
         return undefined;
       }),
     );
@@ -189,18 +219,7 @@ export const operations: Operations<'identity'> = {
     await asIdentityService(sql, async (tx) => {
       const user = await q.accountByEmail(tx, body.email);
       if (!user || user.is_email_verified || !user.is_active) return;
-      const since = await q.secondsSinceLastToken(tx, user.id, 'email_verify');
-      if (since !== null && since < resendIntervalSeconds) return;
-      await q.retireUnusedTokens(tx, user.id, 'email_verify');
-      const { token, hash } = issueToken();
-      await q.insertVerificationToken(tx, {
-        userId: user.id,
-        type: 'email_verify',
-        hash,
-        lifetime: tokenLifetime.emailVerify,
-      });
-      await q.audit(tx, { userId: user.id, event: 'verification_resent', ip: request.ip });
-      await mailer().send(verificationEmail(user.email, token));
+      await emailToken(tx, user, 'email_verify', { event: 'verification_resent', ip: request.ip }, true);
     });
     return accepted('If this address has an account waiting for verification, a new email is on its way.');
   },
@@ -318,18 +337,13 @@ export const operations: Operations<'identity'> = {
     await asIdentityService(sql, async (tx) => {
       const user = await q.accountByEmail(tx, body.email);
       if (!user || !user.is_active) return;
-      const since = await q.secondsSinceLastToken(tx, user.id, 'password_reset');
-      if (since !== null && since < resendIntervalSeconds) return;
-      await q.retireUnusedTokens(tx, user.id, 'password_reset');
-      const { token, hash } = issueToken();
-      await q.insertVerificationToken(tx, {
-        userId: user.id,
-        type: 'password_reset',
-        hash,
-        lifetime: tokenLifetime.passwordReset,
-      });
-      await q.audit(tx, { userId: user.id, event: 'password_reset_requested', ip: request.ip });
-      await mailer().send(passwordResetEmail(user.email, token));
+      await emailToken(
+        tx,
+        user,
+        'password_reset',
+        { event: 'password_reset_requested', ip: request.ip },
+        true,
+      );
     });
     return accepted('If this address has an account, an email with a reset link is on its way.');
   },
