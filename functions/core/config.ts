@@ -12,10 +12,12 @@ export const env = {
   mailFrom: process.env.MAIL_FROM ?? 'Eatsential <no-reply@eatsential.local>',
 };
 
+/** Secrets are re-read after five minutes, so rotations reach warm containers. */
 export const secrets: SecretSource = cached(
   process.env.JWT_SECRET_ARN || process.env.DB_SECRET_ARN
     ? new SecretsManagerSource()
     : new EnvSecretSource({ jwt: 'JWT_SECRET' }),
+  5 * 60 * 1000,
 );
 
 let signingKey: Promise<KeyObject> | undefined;

@@ -15,7 +15,8 @@ export type DbTarget =
       readonly port: number;
       readonly database: string;
       readonly username: string;
-      readonly password: string;
+      /** A function is asked at each new connection: rotated passwords need no restart. */
+      readonly password: string | (() => Promise<string>);
     };
 
 export interface ClientOptions {
@@ -122,13 +123,14 @@ async function connect(): Promise<Sql> {
   const { DB_HOST, DB_PORT, DB_NAME, DB_SECRET_ARN } = process.env;
   if (!DB_HOST || !DB_SECRET_ARN)
     throw new Error('neither DATABASE_URL nor DB_HOST and DB_SECRET_ARN are set');
-  const credentials = JSON.parse(await secrets.get(DB_SECRET_ARN)) as { username: string; password: string };
+  const credentials = async () =>
+    JSON.parse(await secrets.get(DB_SECRET_ARN)) as { username: string; password: string };
   return createSql({
     host: DB_HOST,
     port: Number(DB_PORT ?? 5432),
     database: DB_NAME ?? 'eatsential',
-    username: credentials.username,
-    password: credentials.password,
+    username: (await credentials()).username,
+    password: async () => (await credentials()).password,
   });
 }
 

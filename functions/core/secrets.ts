@@ -28,18 +28,20 @@ export class EnvSecretSource implements SecretSource {
   }
 }
 
-/** Caches each secret for the life of the container (a Lambda cold start reads each once). */
-export function cached(source: SecretSource): SecretSource {
-  const values = new Map<string, Promise<string>>();
+/**
+ * Caches each secret: a Lambda cold start reads each once. With `maxAgeMs`, a value older than that
+ * is read again on next use, so a rotated database password reaches running containers.
+ */
+export function cached(source: SecretSource, maxAgeMs = Number.POSITIVE_INFINITY): SecretSource {
+  const values = new Map<string, { value: Promise<string>; at: number }>();
   return {
     get(id) {
-      let v = values.get(id);
-      if (!v) {
-        v = source.get(id);
-        v.catch(() => values.delete(id));
-        values.set(id, v);
-      }
-      return v;
+      const hit = values.get(id);
+      if (hit && Date.now() - hit.at < maxAgeMs) return hit.value;
+      const value = source.get(id);
+      value.catch(() => values.delete(id));
+      values.set(id, { value, at: Date.now() });
+      return value;
     },
   };
 }

@@ -1,5 +1,7 @@
+import { spawnSync } from 'node:child_process';
+import { join } from 'node:path';
 import { run } from '../../functions/jobs/partitions/handler';
-import { useTestDatabase } from '../support';
+import { repoRoot, useTestDatabase } from '../support';
 
 describe('partition maintenance job', () => {
   const db = useTestDatabase();
@@ -38,5 +40,34 @@ describe('partition maintenance job', () => {
   it('creates partitions into a new year', async () => {
     const report = await run({ sql: db.sql, now: new Date(Date.UTC(2031, 10, 30)) });
     expect(report.created).toEqual(['2031-11', '2031-12', '2032-01', '2032-02']);
+  });
+});
+
+describe('npm run job -- partitions', () => {
+  const db = useTestDatabase();
+  const cli = (args: string[]) =>
+    spawnSync(process.execPath, ['--import', 'tsx', join(repoRoot, 'functions', 'jobs', 'cli.ts'), ...args], {
+      cwd: repoRoot,
+      encoding: 'utf8',
+      env: { ...process.env, DATABASE_URL: db.url, LOG_LEVEL: 'SILENT' },
+    });
+
+  it('runs the job once and prints its report', () => {
+    const out = cli(['partitions']);
+    expect(out.status).toBe(0);
+    expect(JSON.parse(out.stdout.trim().split('\n').pop() as string)).toMatchObject({
+      job: 'partitions',
+      existing: 0,
+    });
+    expect(JSON.parse(cli(['partitions']).stdout.trim().split('\n').pop() as string)).toMatchObject({
+      created: [],
+      existing: 4,
+    });
+  });
+
+  it('names the jobs when asked for one that does not exist', () => {
+    const out = cli(['nonsense']);
+    expect(out.status).toBe(2);
+    expect(out.stderr).toContain('partitions');
   });
 });
