@@ -87,15 +87,31 @@ interface LedgerRow {
 const ledger = (sql: Sql) =>
   sql<LedgerRow[]>`select version, name, checksum, applied_at from public.schema_migrations order by version`;
 
-/** Refuses to go on when a landed migration was edited or removed: the database would drift from the files. */
-function verify(migrations: readonly Migration[], applied: readonly LedgerRow[]): void {
+/**
+ * Refuses to go on when a landed migration was edited or removed: the database would drift from
+ * the files. Rows newer than every file are a newer release's migrations (a stack rolling back
+ * runs the previous migrate Lambda): with `tolerateNewer` they are reported and left alone.
+ */
+function verify(
+  migrations: readonly Migration[],
+  applied: readonly LedgerRow[],
+  options: { tolerateNewer: boolean; log?: (line: string) => void },
+): void {
   const files = new Map(migrations.map((m) => [m.version, m]));
+  const newest = migrations[migrations.length - 1]?.version ?? '';
   for (const row of applied) {
     const m = files.get(row.version);
-    if (!m)
+    if (!m && options.tolerateNewer && row.version > newest) {
+      options.log?.(
+        `applied migration ${row.version}_${row.name} is newer than this release; leaving it as it is`,
+      );
+      continue;
+    }
+    if (!m) {
       throw new MigrationError(
         `applied migration ${row.version}_${row.name}.up.sql is missing from the migrations folder`,
       );
+    }
     if (m.checksum !== row.checksum) {
       throw new MigrationError(
         `migration ${m.file} was edited after it was applied (recorded sha256 ${row.checksum.slice(0, 12)}, file ${m.checksum.slice(0, 12)}); add a new migration instead`,
@@ -135,7 +151,7 @@ export async function migrate(sql: Sql, options: RunOptions = {}): Promise<strin
     throw new MigrationError(`no migration has version ${options.to}`);
   }
   await ensureLedger(sql);
-  verify(migrations, await ledger(sql));
+  verify(migrations, await ledger(sql), { tolerateNewer: true, log: options.log });
   const applied: string[] = [];
   for (const m of migrations) {
     if (options.to !== undefined && m.version > options.to) break;
@@ -164,7 +180,7 @@ export async function rollback(sql: Sql, options: RunOptions = {}): Promise<stri
   const migrations = await loadMigrations(options.dir);
   await ensureLedger(sql);
   const appliedRows = await ledger(sql);
-  verify(migrations, appliedRows);
+  verify(migrations, appliedRows, { tolerateNewer: false });
   const target = options.to ?? appliedRows[appliedRows.length - 2]?.version ?? '0';
   if (target !== '0' && !appliedRows.some((r) => r.version === target)) {
     throw new MigrationError(`version ${target} is not applied; nothing to roll back to`);

@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { cpSync, mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { defaultMigrationsDir, loadMigrations, migrate, rollback, status } from '../../sql/migrator';
@@ -86,6 +86,25 @@ describe('migration runner', () => {
     expect(
       (await status(db.sql, { dir })).find((s) => `${s.version}_${s.name}.up.sql` === first)?.state,
     ).toBe('edited');
+  });
+});
+
+describe('an older release against a newer database', () => {
+  const db = useTestDatabase({ empty: true });
+
+  it('migrates nothing and keeps the newer migrations, but refuses to roll them back', async () => {
+    const dir = copyOfMigrations();
+    await migrate(db.sql, { dir });
+    const newest = readdirSync(dir)
+      .sort()
+      .filter((f) => f.endsWith('.sql'))
+      .slice(-2);
+    for (const f of newest) rmSync(join(dir, f));
+    const lines: string[] = [];
+
+    expect(await migrate(db.sql, { dir, log: (l) => lines.push(l) })).toEqual([]);
+    expect(lines.join('\n')).toContain('is newer than this release');
+    await expect(rollback(db.sql, { dir })).rejects.toThrow('is missing from the migrations folder');
   });
 });
 
