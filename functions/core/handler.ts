@@ -176,7 +176,7 @@ export function handlerFor<D extends Domain>(domain: D, operations: Operations<D
 
     const invoke = async (store: KeyStore, tx: Tx | null, caller: Caller | null) => {
       if (key) {
-        const first = await claim(store, scope, key, requestHash(input.body));
+        const first = await claim(store, scope, key, await requestHash(input.body));
         if (first)
           return {
             status: first.status,

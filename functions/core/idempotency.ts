@@ -1,4 +1,5 @@
-import { createHash } from 'node:crypto';
+import { createHmac, hkdfSync, type KeyObject } from 'node:crypto';
+import { jwtKey } from './config';
 import type { Sql, Tx } from './db';
 import { transaction } from './db';
 import { BadRequestError, ConflictError, UnprocessableError } from './errors';
@@ -24,10 +25,29 @@ export function parseIdempotencyKey(header: string | undefined): string | null {
   return header;
 }
 
-export const requestHash = (body: unknown): Buffer =>
-  createHash('sha256')
+let hashKey: Promise<Buffer> | undefined;
+
+/** A key of its own for request fingerprints, derived from the service's signing secret. */
+function requestHashKey(): Promise<Buffer> {
+  hashKey ??= jwtKey().then((k: KeyObject) =>
+    Buffer.from(hkdfSync('sha256', k.export(), Buffer.alloc(0), 'eatsential idempotency request', 32)),
+  );
+  return hashKey;
+}
+
+/**
+ * Fingerprint of a request body, to tell a retry from a different request under the same key.
+ * Keyed (HMAC): bodies such as a registration hold a password, and a plain hash stored in the
+ * database would let anyone holding a backup test password guesses at full speed.
+ */
+export async function requestHash(body: unknown): Promise<Buffer> {
+  return createHmac('sha256', await requestHashKey())
     .update(JSON.stringify(body ?? null))
     .digest();
+}
+
+/** A claim whose request never completed (a crashed or timed-out run) is abandoned after this. */
+const abandonedAfter = '1 minute';
 
 function run<T>(store: KeyStore, fn: (tx: Tx) => Promise<T>): Promise<T> {
   return 'tx' in store ? fn(store.tx) : transaction(store.sql, { role: 'eatsential_auth' }, fn);
@@ -46,7 +66,7 @@ export async function claim(
   return run(store, async (tx) => {
     await tx`delete from public.idempotency_keys
              where user_id is not distinct from ${scope.userId} and route = ${scope.route} and key = ${key}
-               and expires_at < now()`;
+               and (expires_at < now() or (status_code is null and created_at < now() - ${abandonedAfter}::interval))`;
     const inserted = await tx`
       insert into public.idempotency_keys (user_id, route, key, request_hash)
       values (${scope.userId}, ${scope.route}, ${key}, ${hash})

@@ -25,6 +25,15 @@ export const jobs: readonly JobDefinition[] = [
     memoryMb: 256,
     needs: {},
   },
+  {
+    name: 'idempotency-keys',
+    description: 'Deletes idempotency keys (and the first answers they keep) after their 24 hours',
+    schedule: 'cron(40 * * * ? *)',
+    entry: 'functions/jobs/idempotencyKeys/handler.ts',
+    timeoutSeconds: 120,
+    memoryMb: 256,
+    needs: {},
+  },
 ];
 
 export function findJob(name: string): JobDefinition | undefined {

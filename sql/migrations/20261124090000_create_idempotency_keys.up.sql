@@ -6,6 +6,7 @@ create table public.idempotency_keys (
     user_id uuid references public.users(id) on delete cascade,
     route varchar(100) not null,
     key varchar(255) not null,
+    -- HMAC of the request body under a server key: bodies can hold passwords.
     request_hash bytea not null,
     status_code integer,
     response_body jsonb,
@@ -43,6 +44,8 @@ create policy "the identity service completes anonymous idempotency keys" on pub
 create policy "the identity service releases anonymous idempotency keys" on public.idempotency_keys
     for delete to eatsential_auth using (user_id is null);
 
+create policy "jobs see expired idempotency keys" on public.idempotency_keys
+    for select to eatsential_admin using (expires_at < current_timestamp);
 create policy "jobs purge expired idempotency keys" on public.idempotency_keys
     for delete to eatsential_admin using (expires_at < current_timestamp);
 
