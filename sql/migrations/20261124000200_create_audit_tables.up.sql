@@ -188,6 +188,19 @@ comment on function public.audit_changes() is
 
 revoke execute on function public.audit_changes() from public;
 
-grant insert on audit.access_logs to eatsential_write, eatsential_auth, eatsential_api;
+-- Access-log rows are written by the API's login role once a request is over, outside the
+-- request's transaction: the roles a request runs as cannot write them (nor forge one for another user).
+grant insert on audit.access_logs to eatsential_api;
 grant insert on audit.audit_logs to eatsential_write, eatsential_auth;
+
+-- Security events: a signed-in request records events of its own user only.
+alter table audit.audit_logs enable row level security;
+create policy "users record their own security events" on audit.audit_logs
+    for insert to eatsential_write with check (user_id = auth.current_user_id());
+create policy "the identity service records security events" on audit.audit_logs
+    for insert to eatsential_auth with check (true);
+create policy "jobs read security events" on audit.audit_logs
+    for select to eatsential_admin using (true);
+create policy "jobs delete security events" on audit.audit_logs
+    for delete to eatsential_admin using (true);
 grant select, delete on audit.access_logs, audit.audit_logs, audit.data_changes to eatsential_admin;

@@ -157,6 +157,38 @@ grant select (
 ) on auth.user_sessions to eatsential_read;
 grant update (revoked_at, revoked_reason) on auth.user_sessions to eatsential_write;
 
+-- A revocation is final and dated by the server: a user may end their own session but never
+-- revive one (a session revoked for token reuse stays revoked) or back-date the revocation.
+create function auth.keep_revocation_final()
+returns trigger
+language plpgsql
+set search_path = pg_catalog, pg_temp
+as $$
+begin
+    if old.revoked_at is not null
+       and (new.revoked_at is distinct from old.revoked_at
+            or to_jsonb(new) -> 'revoked_reason' is distinct from to_jsonb(old) -> 'revoked_reason') then
+        raise exception using
+            errcode = 'check_violation',
+            constraint = tg_table_name || '_revocation_final_check',
+            schema = tg_table_schema,
+            table = tg_table_name,
+            message = 'A revocation is final';
+    end if;
+    if old.revoked_at is null and new.revoked_at is not null then
+        new.revoked_at := current_timestamp;
+    end if;
+    return new;
+end;
+$$;
+
+comment on function auth.keep_revocation_final() is
+    'BEFORE UPDATE: revoked_at (and revoked_reason) cannot change once set; a new revocation is stamped with the transaction time.';
+
+create trigger keep_session_revocation_final
+    before update of revoked_at, revoked_reason on auth.user_sessions
+    for each row execute function auth.keep_revocation_final();
+
 create function public.soft_delete_user(p_user_id uuid)
 returns boolean
 language plpgsql

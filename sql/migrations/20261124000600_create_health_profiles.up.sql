@@ -66,6 +66,11 @@ security definer
 set search_path = pg_catalog, pg_temp
 as $$
 begin
+    -- A signed-in user writing a row for someone else is refused by row-level security after
+    -- this trigger; answering here would tell them whether that account exists and is verified.
+    if auth.current_user_id() is not null and new.user_id is distinct from auth.current_user_id() then
+        return new;
+    end if;
     if not exists (
         select 1 from public.users
         where id = new.user_id and is_email_verified = true

@@ -42,8 +42,13 @@ create policy "jobs delete any consent" on public.user_consents
     for delete to eatsential_admin using (true);
 
 grant select on public.user_consents to eatsential_read, eatsential_admin;
-grant insert on public.user_consents to eatsential_write;
+grant insert (user_id, consent_type, policy_version) on public.user_consents to eatsential_write;
 grant update (revoked_at) on public.user_consents to eatsential_write;
+
+-- A withdrawn consent stays withdrawn, dated by the server; consenting again is a new row.
+create trigger keep_consent_revocation_final
+    before update of revoked_at on public.user_consents
+    for each row execute function auth.keep_revocation_final();
 grant update, delete on public.user_consents to eatsential_admin;
 
 -- SECURITY INVOKER: under eatsential_write, row-level security shows only the caller's own

@@ -204,16 +204,27 @@ begin
         return false;
     end if;
 
-    -- An ingredient carrying one of the user's allergens (or a member of an allergen group the
-    -- user has): 'contains' at any severity, 'may_contain' at SEVERE or LIFE_THREATENING.
+    -- An ingredient carrying one of the user's allergens, or a member of an allergen group the
+    -- user has at any depth (Spelt under Wheat under Cereals containing gluten): 'contains' at
+    -- any severity, 'may_contain' at SEVERE or LIFE_THREATENING. UNION (not UNION ALL) ends the
+    -- walk even if the catalogue ever held a cycle.
     if exists (
+        with recursive lineage (allergen_id, ancestor_id) as (
+            select i.allergen_id, i.allergen_id
+            from public.meal_ingredients mi
+            join public.ingredients i on i.id = mi.ingredient_id
+            where mi.meal_id = p_meal_id and i.allergen_id is not null
+          union
+            select l.allergen_id, a.parent_id
+            from lineage l
+            join health.allergens a on a.id = l.ancestor_id
+            where a.parent_id is not null
+        )
         select 1
         from public.meal_ingredients mi
         join public.ingredients i on i.id = mi.ingredient_id
-        join health.allergens a on a.id = i.allergen_id
-        join public.user_allergies ua
-            on ua.user_id = p_user_id
-           and (ua.allergen_id = a.id or ua.allergen_id = a.parent_id)
+        join lineage l on l.allergen_id = i.allergen_id
+        join public.user_allergies ua on ua.user_id = p_user_id and ua.allergen_id = l.ancestor_id
         where mi.meal_id = p_meal_id
           and (mi.presence = 'contains' or ua.severity in ('SEVERE', 'LIFE_THREATENING'))
     ) then
@@ -233,7 +244,7 @@ end;
 $$;
 
 comment on function public.is_meal_safe_for_user(uuid, uuid) is
-    'false when: the user or meal is not visible to the caller; an ingredient contains an allergen the user has (any severity; an allergy to a group such as Cereals containing gluten covers its members such as Wheat); an ingredient may contain an allergen the user has at SEVERE or LIFE_THREATENING; or the user has any SEVERE/LIFE_THREATENING allergy and the meal has no ingredients or ingredients_complete is false. Otherwise true, including may_contain of a MILD/MODERATE allergen, which the API flags. SECURITY INVOKER: row-level security limits a user to their own allergies.';
+    'false when: the user or meal is not visible to the caller; an ingredient contains an allergen the user has (any severity; an allergy to a group such as Cereals containing gluten covers its members such as Wheat, at any depth); an ingredient may contain an allergen the user has at SEVERE or LIFE_THREATENING; or the user has any SEVERE/LIFE_THREATENING allergy and the meal has no ingredients or ingredients_complete is false. Otherwise true, including may_contain of a MILD/MODERATE allergen, which the API flags. SECURITY INVOKER: row-level security limits a user to their own allergies.';
 
 revoke execute on function public.is_meal_safe_for_user(uuid, uuid) from public;
 grant execute on function public.is_meal_safe_for_user(uuid, uuid) to eatsential_read, eatsential_admin;

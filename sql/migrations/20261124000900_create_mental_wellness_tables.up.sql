@@ -407,3 +407,22 @@ revoke execute on function public.encrypt_mental_health_note(text, text) from pu
 revoke execute on function public.decrypt_mental_health_note(bytea, text) from public;
 grant execute on function public.encrypt_mental_health_note(text, text) to eatsential_write;
 grant execute on function public.decrypt_mental_health_note(bytea, text) to mental_health_reader;
+
+-- pgcrypto's decrypt functions are executable by PUBLIC out of the box: any role holding a
+-- note and a guessed key could try it. Only mental-health readers may decrypt notes.
+do $$
+declare
+    f regprocedure;
+begin
+    for f in
+        select p.oid::regprocedure
+        from pg_catalog.pg_proc p
+        join pg_catalog.pg_depend d on d.classid = 'pg_catalog.pg_proc'::regclass and d.objid = p.oid and d.deptype = 'e'
+        join pg_catalog.pg_extension e on e.oid = d.refobjid and e.extname = 'pgcrypto'
+        where p.proname like '%decrypt%'
+    loop
+        execute format('revoke execute on function %s from public', f);
+    end loop;
+end;
+$$;
+grant execute on function public.pgp_sym_decrypt(bytea, text) to mental_health_reader;

@@ -124,4 +124,26 @@ describe('is_meal_safe_for_user', () => {
 
     expect(await check(me, me.id, randomUUID())).toBe(false);
   });
+
+  it('follows an allergen group down any number of levels', async () => {
+    const wheat = await allergenId(db.sql, 'Wheat');
+    const [spelt] = await db.sql<{ id: string }[]>`
+      insert into health.allergens (name, category, parent_id) values ('Spelt', 'Food', ${wheat}) returning id`;
+    const [flour] = await db.sql<{ id: string }[]>`
+      insert into public.ingredients (name, allergen_id) values ('spelt flour', ${spelt?.id as string}) returning id`;
+    const { mealId } = await createMeal(db.sql, { ingredientsComplete: true });
+    await db.sql`insert into public.meal_ingredients (meal_id, ingredient_id) values (${mealId}, ${flour?.id as string})`;
+    const coeliac = await createUser(db.sql);
+    await db.sql`insert into public.user_allergies (user_id, health_profile_id, allergen_id, severity)
+                 values (${coeliac.id}, ${coeliac.profileId}, ${await allergenId(db.sql, 'Cereals containing gluten')}, 'LIFE_THREATENING')`;
+
+    expect(await check(coeliac, coeliac.id, mealId)).toBe(false);
+    expect(
+      await check(
+        userOf.get('no allergies') as UserFixture,
+        (userOf.get('no allergies') as UserFixture).id,
+        mealId,
+      ),
+    ).toBe(true);
+  });
 });
