@@ -71,7 +71,7 @@ const accessLog = (): Middleware => {
         sessionId: s.caller?.sessionId ?? null,
         ip: e.requestContext.http.sourceIp || null,
         userAgent: e.requestContext.http.userAgent || null,
-        endpoint: s.route?.path ?? 'unmatched',
+        endpoint: s.route?.path ?? '/unmatched',
         method: e.requestContext.http.method,
         status: request.response?.statusCode ?? 500,
         ms: Math.round(performance.now() - s.started),
@@ -115,8 +115,8 @@ const authenticate = (): Middleware => ({
 const validate = (): Middleware => ({
   before: function validateBefore(request) {
     const s = request.context.state;
+    // Never logged, at any level: bodies carry credentials, health data and notes.
     s.input = parseInput(s.route as Route, request.event);
-    if (s.route && !s.route.sensitive) logger.debug('request input', { input: s.input });
   },
 });
 

@@ -45,6 +45,11 @@ const sqlStates: Record<string, { status: number; code: string; detail: string; 
   '23514': { status: 422, code: 'constraint_violation', detail: 'A value is outside its allowed range' },
   '23502': { status: 400, code: 'missing_value', detail: 'A required value is missing' },
   '23P01': { status: 409, code: 'conflict', detail: 'The record overlaps an existing one' },
+  '22021': {
+    status: 400,
+    code: 'invalid_characters',
+    detail: 'A value holds characters that cannot be stored',
+  },
   '22001': { status: 400, code: 'value_too_long', detail: 'A value is too long' },
   '22003': { status: 400, code: 'value_out_of_range', detail: 'A number is out of range' },
   '22007': { status: 400, code: 'invalid_datetime', detail: 'A date or time is not valid' },

@@ -39,7 +39,13 @@ export const emailOnlyBody = z.strictObject({ email });
 export const loginBody = z.strictObject({
   email,
   password: z.string().min(1).max(128),
-  device_name: z.string().trim().min(1).max(100).optional(),
+  device_name: z
+    .string()
+    .trim()
+    .min(1)
+    .max(100)
+    .regex(/^\P{Cc}*$/u, 'no control characters')
+    .optional(),
 });
 export const refreshBody = z.strictObject({ refresh_token: opaqueToken });
 export const tokenResponse = z.strictObject({

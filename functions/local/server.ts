@@ -4,7 +4,13 @@ import { join } from 'node:path';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
 import { domains, type Domain } from '../domains';
 import { routes } from '../routes';
-import { MethodNotAllowedError, NotFoundError, PayloadTooLargeError, type AppError } from '../core/errors';
+import {
+  BadRequestError,
+  MethodNotAllowedError,
+  NotFoundError,
+  PayloadTooLargeError,
+  type AppError,
+} from '../core/errors';
 import { problemFor, problemResponse } from '../core/problems';
 import { maxBodyBytes } from '../core/request';
 import { routeKey, type Route } from '../core/route';
@@ -148,7 +154,13 @@ async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> 
     return send(res, problemResponse(problem, headers));
   }
   const body = await readBody(req);
-  const event = toEvent(req, url, match.m, match.hit.slice(1), body);
+  let event: APIGatewayProxyEventV2;
+  try {
+    event = toEvent(req, url, match.m, match.hit.slice(1), body);
+  } catch (e) {
+    if (!(e instanceof URIError)) throw e;
+    throw new BadRequestError('The path is not valid percent-encoding', { code: 'invalid_path' });
+  }
   const handler = await handlerOf(match.m.route.domain as Domain);
   send(
     res,

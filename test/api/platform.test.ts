@@ -78,6 +78,21 @@ describe('requests a client gets wrong', () => {
     ]);
   });
 
+  it('answers control characters in a device name with 400 and not 500', async () => {
+    const r = await api.request('POST', '/auth/login', {
+      body: { email: 'nobody@example.com', password: 'whatever it is', device_name: 'phone\u0000' },
+    });
+    expect(r.status).toBe(400);
+    expect(r.body.errors[0].path).toBe('body.device_name');
+  });
+
+  it('answers a path that is not valid percent-encoding with 400', async () => {
+    const user = await createUser(api.db);
+    const r = await api.request('DELETE', '/me/sessions/%E0%A4%A', { token: user.token });
+    expect(r.status).toBe(400);
+    expect(r.body.code).toBe('invalid_path');
+  });
+
   it('answers an unknown route with 404 and a wrong method with 405', async () => {
     const missing = await api.request('GET', '/nothing-here');
     expect(missing.status).toBe(404);

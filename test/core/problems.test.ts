@@ -30,6 +30,7 @@ describe('the error mapper', () => {
       () => db.sql`insert into health.allergens (name, category) values ('Pollen', 'Weather')`,
     ],
     ['text that is not a uuid', '22P02', 400, 'invalid_value', () => db.sql`select ${'not-a-uuid'}::uuid`],
+    ['a NUL character', '22021', 400, 'invalid_characters', () => db.sql`select ${'phone\u0000'}::text`],
     [
       'a row-level security refusal',
       '42501',
