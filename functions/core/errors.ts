@@ -8,6 +8,11 @@ export interface AppErrorOptions {
   /** Field errors or other client-safe detail. */
   readonly errors?: ReadonlyArray<{ readonly path: string; readonly message: string }>;
   readonly headers?: Readonly<Record<string, string>>;
+  /**
+   * Keep what the request's transaction changed before this refusal, instead of rolling it back:
+   * e.g. a wrong password counted toward the account's lockout.
+   */
+  readonly commit?: boolean;
 }
 
 export class AppError extends Error {
@@ -15,6 +20,7 @@ export class AppError extends Error {
   readonly code: string;
   readonly errors?: AppErrorOptions['errors'];
   readonly headers?: AppErrorOptions['headers'];
+  readonly commit: boolean;
 
   constructor(status: number, defaultCode: string, message: string, options: AppErrorOptions = {}) {
     super(message, { cause: options.cause });
@@ -23,6 +29,7 @@ export class AppError extends Error {
     this.code = options.code ?? defaultCode;
     this.errors = options.errors;
     this.headers = options.headers;
+    this.commit = options.commit ?? false;
   }
 }
 

@@ -4,7 +4,7 @@ import type { Domain } from '../domains';
 import { routes } from '../routes';
 import { database } from './db';
 import { transaction, type Sql, type Tx } from './db';
-import { ForbiddenError, MethodNotAllowedError, NotFoundError } from './errors';
+import { AppError, ForbiddenError, MethodNotAllowedError, NotFoundError } from './errors';
 import { claim, complete, parseIdempotencyKey, release, requestHash, type KeyStore } from './idempotency';
 import { describeError, logger } from './log';
 import { Reply, type Operations } from './operation';
@@ -195,14 +195,25 @@ export function handlerFor<D extends Domain>(domain: D, operations: Operations<D
     };
 
     if (route.access === 'public') return toResult(await invoke({ sql }, null, null));
-    return toResult(
-      await transaction(sql, { role: 'eatsential_write', userId: s.caller?.userId }, async (tx) => {
+    const outcome = await transaction(
+      sql,
+      { role: 'eatsential_write', userId: s.caller?.userId },
+      async (tx) => {
         s.caller = await confirmSession(tx, s.caller as Caller);
-        if (route.access === 'admin' && s.caller.role !== 'admin')
+        if (route.access === 'admin' && s.caller.role !== 'admin') {
           throw new ForbiddenError('Administrators only', { code: 'admin_only' });
-        return invoke({ tx }, tx, s.caller);
-      }),
+        }
+        try {
+          return { answer: await invoke({ tx }, tx, s.caller) };
+        } catch (e) {
+          if (!(e instanceof AppError && e.commit)) throw e;
+          if (key) await release({ tx }, scope, key);
+          return { refusal: e };
+        }
+      },
     );
+    if ('refusal' in outcome) throw outcome.refusal;
+    return toResult(outcome.answer);
   };
 
   // middy runs `before` in this order and `after`/`onError` in reverse: errors become problems

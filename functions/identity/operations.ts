@@ -379,8 +379,26 @@ export const operations: Operations<'identity'> = {
     await withinAsIdentityService(tx, async () => {
       const user = await q.accountById(tx, caller.userId);
       if (!user) throw new NotFoundError('This account no longer exists', { code: 'account_not_found' });
+      // The same lockout as login: a stolen access token must not buy unlimited password guesses.
+      if (user.locked_for !== null) {
+        throw new ForbiddenError('Too many wrong passwords; try again later', {
+          code: 'account_locked',
+          headers: { 'retry-after': String(user.locked_for) },
+        });
+      }
       if (!(await verifyPassword(body.current_password, user.password_hash))) {
-        throw new ForbiddenError('The current password is wrong', { code: 'invalid_current_password' });
+        const { locked } = await q.recordFailedLogin(tx, user.id);
+        if (locked)
+          await q.audit(tx, {
+            userId: user.id,
+            event: 'account_locked',
+            ip: request.ip,
+            detail: { minutes: q.lockout.minutes },
+          });
+        throw new ForbiddenError('The current password is wrong', {
+          code: 'invalid_current_password',
+          commit: true,
+        });
       }
       refusePolicy(passwordProblems(body.new_password, user), 'new_password');
       await refuseReused(tx, user, body.new_password, body.current_password);
