@@ -38,17 +38,20 @@ const asIdentityService = <T>(sql: Sql, fn: (tx: Tx) => Promise<T>) =>
 
 /**
  * Inside a signed-in request: steps the request's transaction into `eatsential_auth` for work the
- * caller's own role may not do (read and set password hashes, record password history, list
- * accounts for an administrator), then back. The caller was authenticated and their session
- * confirmed before; a second transaction is not an option (one connection per container).
- * On failure the transaction rolls back anyway, so the role is restored only on success.
+ * caller's own role may not do (read and set password hashes, record password history), then
+ * back. With `app.current_user_id` set, the identity role's policies still confine it to the
+ * caller's own rows. A second transaction is not an option (one connection per container).
  */
 async function withinAsIdentityService<T>(tx: Tx, fn: () => Promise<T>): Promise<T> {
   const [previous] = await tx<{ role: string }[]>`select current_setting('role') as role`;
   await tx`select set_config('role', 'eatsential_auth', true)`;
-  const result = await fn();
-  await tx`select set_config('role', ${previous?.role ?? 'eatsential_write'}, true)`;
-  return result;
+  try {
+    return await fn();
+  } finally {
+    // After a database error the transaction is aborted and rolls back whole, role included; the
+    // restore can only fail then, and must not hide the error that caused it.
+    await tx`select set_config('role', ${previous?.role ?? 'eatsential_write'}, true)`.catch(() => undefined);
+  }
 }
 
 /**
@@ -485,7 +488,8 @@ export const operations: Operations<'identity'> = {
 
   async listUsers({ tx, query }) {
     const after = decodeCursor(query.cursor);
-    const rows = await withinAsIdentityService(tx, () => q.usersPage(tx, after, query.limit));
+    // Row-level security shows an administrator every account (auth.current_user_is_admin()).
+    const rows = await q.usersPage(tx, after, query.limit);
     return page(
       rows,
       query.limit,

@@ -88,11 +88,31 @@ create policy "users change their own account" on public.users
     for update to eatsential_write using (id = auth.current_user_id()) with check (id = auth.current_user_id());
 
 create policy "the identity service reads accounts" on public.users
-    for select to eatsential_auth using (true);
+    for select to eatsential_auth using (auth.current_user_id() is null or id = auth.current_user_id());
 create policy "the identity service creates accounts" on public.users
-    for insert to eatsential_auth with check (true);
+    for insert to eatsential_auth with check (auth.current_user_id() is null or id = auth.current_user_id());
 create policy "the identity service changes accounts" on public.users
-    for update to eatsential_auth using (true) with check (true);
+    for update to eatsential_auth using (auth.current_user_id() is null or id = auth.current_user_id()) with check (auth.current_user_id() is null or id = auth.current_user_id());
+
+-- Administrators list accounts through their own requests (never the password hash: column
+-- grants). SECURITY DEFINER so the policy can read the caller's role without recursing on itself.
+create function auth.current_user_is_admin()
+returns boolean
+language sql
+stable
+security definer
+set search_path = pg_catalog, pg_temp
+as $$
+    select exists (
+        select 1 from public.users
+        where id = auth.current_user_id() and role = 'admin' and deleted_at is null and is_active
+    );
+$$;
+revoke execute on function auth.current_user_is_admin() from public;
+grant execute on function auth.current_user_is_admin() to eatsential_read, eatsential_auth, eatsential_admin;
+
+create policy "administrators read all accounts" on public.users
+    for select to eatsential_read using (auth.current_user_is_admin());
 
 create policy "jobs read all accounts" on public.users
     for select to eatsential_admin using (true);

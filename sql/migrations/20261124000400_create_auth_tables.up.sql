@@ -90,13 +90,14 @@ alter table auth.rotated_refresh_tokens enable row level security;
 alter table auth.password_history enable row level security;
 
 -- The identity service works before a user is known (login, verify, reset, refresh): it finds
--- rows by token hash or email, so its policies do not filter.
+-- rows by token hash or email, so with no user set its policies do not filter. Inside a signed-in
+-- request (a password change) they confine it to that user's rows.
 create policy "the identity service reads verification tokens" on auth.verification_tokens
-    for select to eatsential_auth using (true);
+    for select to eatsential_auth using (auth.current_user_id() is null or user_id = auth.current_user_id());
 create policy "the identity service issues verification tokens" on auth.verification_tokens
-    for insert to eatsential_auth with check (true);
+    for insert to eatsential_auth with check (auth.current_user_id() is null or user_id = auth.current_user_id());
 create policy "the identity service uses verification tokens" on auth.verification_tokens
-    for update to eatsential_auth using (true) with check (true);
+    for update to eatsential_auth using (auth.current_user_id() is null or user_id = auth.current_user_id()) with check (auth.current_user_id() is null or user_id = auth.current_user_id());
 create policy "jobs read all verification tokens" on auth.verification_tokens
     for select to eatsential_admin using (true);
 create policy "jobs change any verification token" on auth.verification_tokens
@@ -109,11 +110,11 @@ create policy "users read their own sessions" on auth.user_sessions
 create policy "users revoke their own sessions" on auth.user_sessions
     for update to eatsential_write using (user_id = auth.current_user_id()) with check (user_id = auth.current_user_id());
 create policy "the identity service reads sessions" on auth.user_sessions
-    for select to eatsential_auth using (true);
+    for select to eatsential_auth using (auth.current_user_id() is null or user_id = auth.current_user_id());
 create policy "the identity service opens sessions" on auth.user_sessions
-    for insert to eatsential_auth with check (true);
+    for insert to eatsential_auth with check (auth.current_user_id() is null or user_id = auth.current_user_id());
 create policy "the identity service rotates and revokes sessions" on auth.user_sessions
-    for update to eatsential_auth using (true) with check (true);
+    for update to eatsential_auth using (auth.current_user_id() is null or user_id = auth.current_user_id()) with check (auth.current_user_id() is null or user_id = auth.current_user_id());
 create policy "jobs read all sessions" on auth.user_sessions
     for select to eatsential_admin using (true);
 create policy "jobs change any session" on auth.user_sessions
@@ -122,11 +123,15 @@ create policy "jobs delete any session" on auth.user_sessions
     for delete to eatsential_admin using (true);
 
 create policy "the identity service reads rotated refresh tokens" on auth.rotated_refresh_tokens
-    for select to eatsential_auth using (true);
+    for select to eatsential_auth using (auth.current_user_id() is null or exists (
+        select 1 from auth.user_sessions s where s.id = session_id and s.user_id = auth.current_user_id()));
 create policy "the identity service records rotated refresh tokens" on auth.rotated_refresh_tokens
-    for insert to eatsential_auth with check (true);
+    for insert to eatsential_auth with check (auth.current_user_id() is null or exists (
+        select 1 from auth.user_sessions s where s.id = session_id and s.user_id = auth.current_user_id()));
 create policy "the identity service changes rotated refresh tokens" on auth.rotated_refresh_tokens
-    for update to eatsential_auth using (true) with check (true);
+    for update to eatsential_auth using (auth.current_user_id() is null or exists (
+        select 1 from auth.user_sessions s where s.id = session_id and s.user_id = auth.current_user_id())) with check (auth.current_user_id() is null or exists (
+        select 1 from auth.user_sessions s where s.id = session_id and s.user_id = auth.current_user_id()));
 create policy "jobs read all rotated refresh tokens" on auth.rotated_refresh_tokens
     for select to eatsential_admin using (true);
 create policy "jobs change any rotated refresh token" on auth.rotated_refresh_tokens
@@ -135,11 +140,11 @@ create policy "jobs delete any rotated refresh token" on auth.rotated_refresh_to
     for delete to eatsential_admin using (true);
 
 create policy "the identity service reads password history" on auth.password_history
-    for select to eatsential_auth using (true);
+    for select to eatsential_auth using (auth.current_user_id() is null or user_id = auth.current_user_id());
 create policy "the identity service records password history" on auth.password_history
-    for insert to eatsential_auth with check (true);
+    for insert to eatsential_auth with check (auth.current_user_id() is null or user_id = auth.current_user_id());
 create policy "the identity service changes password history" on auth.password_history
-    for update to eatsential_auth using (true) with check (true);
+    for update to eatsential_auth using (auth.current_user_id() is null or user_id = auth.current_user_id()) with check (auth.current_user_id() is null or user_id = auth.current_user_id());
 create policy "jobs read all password history" on auth.password_history
     for select to eatsential_admin using (true);
 create policy "jobs change any password history" on auth.password_history

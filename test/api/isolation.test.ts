@@ -51,4 +51,14 @@ describe("one user's token and another user's account", () => {
     expect(new Set(ids).size).toBe(5);
     expect(third.body.next_cursor).toBeNull();
   });
+
+  it('lets an administrator list every account, without email addresses', async () => {
+    const admin = await createUser(api.db, { role: 'admin' });
+    const someone = await createUser(api.db);
+    const r = await api.request('GET', '/admin/users?limit=100', { token: admin.token });
+    expect(r.status).toBe(200);
+    const ids = r.body.items.map((u: { id: string }) => u.id);
+    expect(ids).toEqual(expect.arrayContaining([admin.id, someone.id]));
+    expect(JSON.stringify(r.body)).not.toContain('@example.com');
+  });
 });
