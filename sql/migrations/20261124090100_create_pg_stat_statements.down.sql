@@ -1,0 +1,1 @@
+drop extension if exists pg_stat_statements;
