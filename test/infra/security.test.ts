@@ -1,6 +1,7 @@
 import { Match } from 'aws-cdk-lib/assertions';
 import { domains } from '../../functions/domains';
-import { getAtt, idsOf, oneIdOf, ref, synthStage, type Resources, type Synth } from './synth';
+import { jobs } from '../../functions/jobs/table';
+import { getAtt, idsOf, oneIdOf, pascal, ref, synthStage, type Resources, type Synth } from './synth';
 
 let dev: Synth;
 let prod: Synth;
@@ -158,8 +159,12 @@ describe.each(stages)('secrets on %s', (_stage, get) => {
         secret('ApiDbUser'),
         secret('JobsDbUser'),
       ],
-      'Jobs/Partitions': [secret('JobsDbUser')],
     };
+    for (const job of jobs)
+      expected[`Jobs/${pascal(job.name)}`] = [
+        secret('JobsDbUser'),
+        ...(job.needs.noteKeyring ? [secret('NoteKeyring')] : []),
+      ];
     for (const domain of Object.keys(domains))
       expected[`Api${domain[0]!.toUpperCase()}${domain.slice(1)}`] = [
         secret('ApiDbUser'),
