@@ -147,7 +147,9 @@ export class Api extends Construct {
     };
 
     const routes: Record<string, apigw.HttpRoute> = {};
-    const routeSettings: Record<string, apigw.CfnStage.RouteSettingsProperty> = {};
+    // CfnStage.routeSettings is a raw JSON map (route key -> settings) that CDK passes through
+    // unchanged, so the settings are written with CloudFormation's own (PascalCase) names.
+    const routeSettings: Record<string, { ThrottlingRateLimit: number; ThrottlingBurstLimit: number }> = {};
     for (const r of props.routes) {
       const key = routeKey(r);
       const route = new apigw.HttpRoute(this, `Route ${key.replace(/\//g, '|')}`, {
@@ -164,8 +166,8 @@ export class Api extends Construct {
       }
       if (r.throttle === 'auth') {
         routeSettings[key] = {
-          throttlingRateLimit: props.authThrottle.rateLimit,
-          throttlingBurstLimit: props.authThrottle.burstLimit,
+          ThrottlingRateLimit: props.authThrottle.rateLimit,
+          ThrottlingBurstLimit: props.authThrottle.burstLimit,
         };
       }
     }

@@ -1,7 +1,6 @@
 import { Match } from 'aws-cdk-lib/assertions';
 import { routeKey } from '../../functions/core/route';
 import { routes } from '../../functions/routes';
-import { stageSettings } from '../../lib/stage';
 import { getAtt, idsOf, oneIdOf, pascal, synthStage, type Synth } from './synth';
 
 let dev: Synth;
@@ -77,25 +76,46 @@ describe.each([
 
   it('throttles every route by default and the auth routes tighter', () => {
     const s = get();
-    const { throttle } = stageSettings(stage);
+    const expected = {
+      dev: { default: { rate: 50, burst: 100 }, auth: { rate: 5, burst: 10 } },
+      prod: { default: { rate: 500, burst: 1000 }, auth: { rate: 10, burst: 20 } },
+    }[stage];
     const authRoutes = routes.filter((r) => 'throttle' in r && r.throttle === 'auth').map(routeKey);
+    const stages = Object.values(s.template.findResources('AWS::ApiGatewayV2::Stage'));
 
-    expect(authRoutes.length).toBeGreaterThan(0);
-    s.template.hasResourceProperties('AWS::ApiGatewayV2::Stage', {
-      StageName: '$default',
-      AutoDeploy: true,
-      DefaultRouteSettings: Match.objectLike({
-        ThrottlingRateLimit: throttle.default.rateLimit,
-        ThrottlingBurstLimit: throttle.default.burstLimit,
-      }),
-      RouteSettings: Object.fromEntries(
+    expect(authRoutes).toEqual(
+      expect.arrayContaining([
+        'POST /auth/login',
+        'POST /auth/register',
+        'POST /auth/password-reset/request',
+      ]),
+    );
+    expect(stages).toHaveLength(1);
+    const props = stages[0]!.Properties as {
+      StageName: string;
+      DefaultRouteSettings: Record<string, unknown>;
+      RouteSettings: Record<string, unknown>;
+    };
+    expect(props.StageName).toBe('$default');
+    expect(props.DefaultRouteSettings).toMatchObject({
+      ThrottlingRateLimit: expected.default.rate,
+      ThrottlingBurstLimit: expected.default.burst,
+    });
+    // Exactly the auth routes, by route key, each with the tighter limits.
+    expect(props.RouteSettings).toEqual(
+      Object.fromEntries(
         authRoutes.map((key) => [
           key,
-          { throttlingRateLimit: throttle.auth.rateLimit, throttlingBurstLimit: throttle.auth.burstLimit },
+          { ThrottlingRateLimit: expected.auth.rate, ThrottlingBurstLimit: expected.auth.burst },
         ]),
       ),
-    });
-    expect(throttle.auth.rateLimit).toBeLessThan(throttle.default.rateLimit);
+    );
+    // Route settings name route keys: the stage waits for those routes.
+    const routeIds = idsOf(s.resources, 'AWS::ApiGatewayV2::Route').filter((id) =>
+      authRoutes.includes(String(s.resources[id]!.Properties!.RouteKey)),
+    );
+    const stageId = idsOf(s.resources, 'AWS::ApiGatewayV2::Stage')[0]!;
+    expect(s.resources[stageId]!.DependsOn).toEqual(expect.arrayContaining(routeIds));
   });
 
   it('writes JSON access logs to an encrypted log group with a retention period', () => {
