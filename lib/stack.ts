@@ -263,9 +263,10 @@ export class EatsentialStack extends Stack {
     // schema are updated only after it succeeds; a failed migration fails (and rolls back) the deploy.
     this.migrationTrigger = new triggers.Trigger(this, 'RunMigrations', {
       handler: this.migrateFunction.function,
-      // The whole network (VPC endpoints for Secrets Manager and KMS, security group rules) and
-      // the database must be in place before the migrate Lambda can reach anything.
-      executeAfter: [this.network, this.database],
+      // The whole network (VPC endpoints for Secrets Manager and KMS), the database (and the
+      // ingress rule from the migrate Lambda) and the migrate Lambda itself (its role's grants and
+      // its security group's egress rule to the instance) must be in place before it can reach anything.
+      executeAfter: [this.network, this.database, this.migrateFunction],
       // Only the function resources wait: their roles are referenced by the key policy, which the
       // database (and so this trigger) depends on.
       executeBefore: [...Object.values(domainFunctions), ...Object.values(this.jobs.functions)].map(

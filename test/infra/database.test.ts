@@ -171,10 +171,35 @@ describe.each([
 
   it('runs migrations with a trigger after the database, against the instance endpoint, before the functions update', () => {
     const s = get();
-    const { instance, migrateFn } = ids(s);
+    const { instance, migrateFn, migrateSg, dbSg } = ids(s);
     const trigger = Object.entries(s.resources).find(([, r]) => r.Type === 'Custom::Trigger')!;
+    const migrateRole = (s.resources[migrateFn]!.Properties!.Role as { 'Fn::GetAtt': [string] })[
+      'Fn::GetAtt'
+    ][0];
+    const migrateRolePolicy = idsOf(s.resources, 'AWS::IAM::Policy').find((id) =>
+      (s.resources[id]!.Properties!.Roles as { Ref: string }[]).some((r) => r.Ref === migrateRole),
+    )!;
+    // The migrate Lambda's way out to the instance, and the instance's way in from it.
+    const egress = idsOf(s.resources, 'AWS::EC2::SecurityGroupEgress').filter(
+      (id) =>
+        JSON.stringify(s.resources[id]!.Properties!.GroupId) ===
+          JSON.stringify(getAtt(migrateSg, 'GroupId')) &&
+        JSON.stringify(s.resources[id]!.Properties!.DestinationSecurityGroupId) ===
+          JSON.stringify(getAtt(dbSg, 'GroupId')),
+    );
+    const ingress = idsOf(s.resources, 'AWS::EC2::SecurityGroupIngress').filter(
+      (id) =>
+        JSON.stringify(s.resources[id]!.Properties!.GroupId) === JSON.stringify(getAtt(dbSg, 'GroupId')) &&
+        JSON.stringify(s.resources[id]!.Properties!.SourceSecurityGroupId) ===
+          JSON.stringify(getAtt(migrateSg, 'GroupId')),
+    );
 
-    expect(trigger[1].DependsOn).toEqual(expect.arrayContaining([instance]));
+    expect(egress).toHaveLength(1);
+    expect(ingress).toHaveLength(1);
+    expect(s.resources[egress[0]!]!.Properties).toMatchObject({ FromPort: 5432, ToPort: 5432 });
+    expect(trigger[1].DependsOn).toEqual(
+      expect.arrayContaining([instance, migrateFn, migrateRole, migrateRolePolicy, egress[0], ingress[0]]),
+    );
     expect(JSON.stringify(trigger[1].Properties!.HandlerArn)).toContain('MigrateFunctionCurrentVersion');
     s.template.hasResourceProperties('AWS::Lambda::Function', {
       Environment: {
