@@ -66,6 +66,14 @@ export interface EatsentialStackProps extends StackProps {
 }
 
 /**
+ * Whether a domain's Lambda needs the JWT signing key: to verify access tokens on its `user` and
+ * `admin` routes, and to key the request fingerprints of its idempotent routes (functions/core/idempotency.ts).
+ */
+export function domainUsesSigningKey(routes: readonly Route[], domain: string): boolean {
+  return routes.some((r) => r.domain === domain && (r.access !== 'public' || r.idempotent === true));
+}
+
+/**
  * The whole Eatsential backend of one stage: keys, network, database and proxy, secrets,
  * backups, the HTTP API with one Lambda per domain, the scheduled jobs, the migrate trigger and
  * the alarms. Routes, domains and jobs come from their tables, so new ones need no change here.
@@ -172,11 +180,12 @@ export class EatsentialStack extends Stack {
 
     const domainFunctions: Record<string, AppFunction> = {};
     for (const [domain, spec] of Object.entries(domains)) {
+      const usesSigningKey = domainUsesSigningKey(routes, domain);
       const environment: Record<string, string> = {
         ...proxyDb,
         DB_SECRET_ARN: this.secrets.apiDbUser.secretArn,
-        JWT_SECRET_ARN: this.secrets.jwtSigningKey.secretArn,
       };
+      if (usesSigningKey) environment.JWT_SECRET_ARN = this.secrets.jwtSigningKey.secretArn;
       if (spec.sendsEmail) {
         environment.MAIL_FROM = props.mail.from;
         environment.APP_BASE_URL = props.appBaseUrl;
@@ -192,7 +201,7 @@ export class EatsentialStack extends Stack {
         environment,
       });
       this.secrets.apiDbUser.grantRead(fn.function);
-      this.secrets.jwtSigningKey.grantRead(fn.function);
+      if (usesSigningKey) this.secrets.jwtSigningKey.grantRead(fn.function);
       if (spec.noteKeyring) this.secrets.noteKeyring.grantRead(fn.function);
       if (spec.sendsEmail) fn.function.addToRolePolicy(this.sendEmailStatement(props.mail));
       this.database.allowClientsFrom(fn.securityGroup, `API domain ${domain}`);

@@ -1,6 +1,7 @@
 import { Match } from 'aws-cdk-lib/assertions';
 import { domains } from '../../functions/domains';
 import { jobs } from '../../functions/jobs/table';
+import { routes } from '../../functions/routes';
 import { getAtt, idsOf, oneIdOf, pascal, ref, synthStage, type Resources, type Synth } from './synth';
 
 let dev: Synth;
@@ -165,16 +166,30 @@ describe.each(stages)('secrets on %s', (_stage, get) => {
         secret('JobsDbUser'),
         ...(job.needs.noteKeyring ? [secret('NoteKeyring')] : []),
       ];
-    for (const domain of Object.keys(domains))
-      expected[`Api${domain[0]!.toUpperCase()}${domain.slice(1)}`] = [
+    // The signing key only where a route of the domain needs it: to verify access tokens
+    // (user and admin routes) or to key idempotency fingerprints (idempotent routes).
+    for (const [domain, spec] of Object.entries(domains)) {
+      const own = routes.filter((r) => r.domain === domain);
+      const verifiesTokens = own.some((r) => r.access !== 'public' || ('idempotent' in r && r.idempotent));
+      expected[`Api${pascal(domain)}`] = [
         secret('ApiDbUser'),
-        secret('JwtSigningKey'),
+        ...(verifiesTokens ? [secret('JwtSigningKey')] : []),
+        ...('noteKeyring' in spec && spec.noteKeyring ? [secret('NoteKeyring')] : []),
       ];
+    }
 
     expect(Object.keys(fns).sort()).toEqual(Object.keys(expected).sort());
     for (const [name, fn] of Object.entries(fns)) {
       expect([name, readableSecrets(s.resources, roleOf(fn))]).toEqual([name, [...expected[name]!].sort()]);
+      const vars = (s.resources[fn]!.Properties!.Environment as { Variables: Record<string, unknown> })
+        .Variables;
+      expect([name, 'JWT_SECRET_ARN' in vars]).toEqual([
+        name,
+        expected[name]!.includes(secret('JwtSigningKey')),
+      ]);
     }
+    // The platform domain serves public documents only: it never holds the signing key.
+    expect(expected.ApiPlatform).toEqual([secret('ApiDbUser')]);
   });
 
   it('lets the mail-sending domains send only from the configured identity and address', () => {
