@@ -9,6 +9,10 @@ export const domains = {
     memoryMb: 1024, // scrypt is CPU-bound and Lambda CPU scales with memory
     timeoutSeconds: 10,
     sendsEmail: true,
+    // Reserved concurrency per stage (also caps the database connections through the proxy).
+    // Domains without it get the stage default (lib/stage.ts); the synth fails when the total
+    // exceeds what the account's Lambda quota allows (-c lambdaConcurrencyQuota, default 1000).
+    reservedConcurrency: { dev: 10, prod: 100 },
   },
   platform: {
     entry: 'functions/platform/handler.ts',
@@ -16,6 +20,7 @@ export const domains = {
     memoryMb: 256,
     timeoutSeconds: 5,
     sendsEmail: false,
+    reservedConcurrency: { dev: 2, prod: 10 }, // liveness probes and the OpenAPI document only
   },
 } as const;
 

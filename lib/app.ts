@@ -16,6 +16,7 @@ interface OperatorSettings {
   readonly appBaseUrl: string;
   readonly lambdaCode: 'bundle' | 'prebuilt';
   readonly distDir: string;
+  readonly lambdaConcurrencyQuota?: number;
 }
 
 function readSettings(app: App, stage: StageName): OperatorSettings {
@@ -43,7 +44,19 @@ function readSettings(app: App, stage: StageName): OperatorSettings {
       `lambdaCode must be "bundle" (esbuild during synth) or "prebuilt" (npm run build output), got "${lambdaCode}"`,
     );
   }
+  // `-c lambdaConcurrencyQuota=2000` arrives as a string, cdk.json may hold a number.
+  const quotaValue: unknown =
+    app.node.tryGetContext('lambdaConcurrencyQuota') ?? perStage[stage]?.lambdaConcurrencyQuota;
+  let lambdaConcurrencyQuota: number | undefined;
+  if (quotaValue !== undefined && quotaValue !== null && quotaValue !== '') {
+    lambdaConcurrencyQuota = Number(quotaValue);
+    if (!/^\d+$/.test(String(quotaValue).trim()))
+      throw new Error(
+        `lambdaConcurrencyQuota must be the account's concurrent-executions quota (a whole number), got "${String(quotaValue)}"`,
+      );
+  }
   return {
+    lambdaConcurrencyQuota,
     alarmEmail: get('alarmEmail'),
     mailFrom: required('mailFrom'),
     mailIdentity: get('mailIdentity'),
@@ -77,6 +90,7 @@ export function buildApp(app: App): EatsentialStack {
     mail: { from: settings.mailFrom, identity: settings.mailIdentity ?? mailAddress.split('@')[1]! },
     appBaseUrl: settings.appBaseUrl,
     alarmEmail: settings.alarmEmail,
+    lambdaConcurrencyQuota: settings.lambdaConcurrencyQuota,
   });
   Tags.of(stack).add('project', 'eatsential');
   Tags.of(stack).add('stage', stage);

@@ -90,6 +90,8 @@ export class AppFunction extends Construct {
   public readonly function: nodejs.NodejsFunction;
   public readonly logGroup: logs.LogGroup;
   public readonly securityGroup: ec2.SecurityGroup;
+  /** The concurrency reserved for this function (counted against the account's quota). */
+  public readonly reservedConcurrency: number;
 
   constructor(scope: Construct, id: string, props: AppFunctionProps) {
     super(scope, id);
@@ -115,6 +117,8 @@ export class AppFunction extends Construct {
       if (commonVariables.includes(name))
         throw new Error(`${bundle.name}: ${name} is set for every function`);
     }
+
+    this.reservedConcurrency = props.reservedConcurrency;
 
     this.logGroup = new logs.LogGroup(this, 'Logs', {
       logGroupName: `/eatsential/${defaults.stage}/lambda/${bundle.name}`,

@@ -32,6 +32,11 @@ export interface DomainSpec {
   readonly sendsEmail?: boolean;
   /** Gets read access to the note keyring and `NOTE_KEYRING_SECRET_ARN`. */
   readonly noteKeyring?: boolean;
+  /**
+   * Concurrency reserved for the domain's Lambda in each stage.
+   * @default the stage's `concurrency.domainDefault`
+   */
+  readonly reservedConcurrency?: { readonly dev: number; readonly prod: number };
 }
 
 export interface MailSettings {
@@ -63,7 +68,17 @@ export interface EatsentialStackProps extends StackProps {
    * @default the job table, functions/jobs/table.ts
    */
   readonly jobs?: readonly JobDefinition[];
+  /**
+   * The account's Lambda concurrent-executions quota in the region (Service Quotas, "Concurrent
+   * executions"). Lambda keeps 100 of it unreserved, so the functions of this stack may reserve
+   * at most this minus 100 in total; a larger total fails the synth.
+   * @default 1000
+   */
+  readonly lambdaConcurrencyQuota?: number;
 }
+
+/** Lambda always keeps this much of an account's concurrency quota unreserved. */
+export const unreservedConcurrencyFloor = 100;
 
 /**
  * Whether a domain's Lambda needs the JWT signing key: to verify access tokens on its `user` and
@@ -197,7 +212,7 @@ export class EatsentialStack extends Stack {
         description: spec.description,
         memoryMb: spec.memoryMb,
         timeout: Duration.seconds(spec.timeoutSeconds),
-        reservedConcurrency: settings.apiReservedConcurrency,
+        reservedConcurrency: spec.reservedConcurrency?.[stage] ?? settings.concurrency.domainDefault,
         environment,
       });
       this.secrets.apiDbUser.grantRead(fn.function);
@@ -215,7 +230,7 @@ export class EatsentialStack extends Stack {
       description: 'HTTP API REQUEST authorizer: verifies the access token (and the admin role)',
       memoryMb: 256,
       timeout: Duration.seconds(5),
-      reservedConcurrency: settings.apiReservedConcurrency,
+      reservedConcurrency: settings.concurrency.authorizer,
       environment: { JWT_SECRET_ARN: this.secrets.jwtSigningKey.secretArn },
     });
     this.secrets.jwtSigningKey.grantRead(this.authorizerFunction.function);
@@ -305,6 +320,8 @@ export class EatsentialStack extends Stack {
       alarmEmail: props.alarmEmail,
     });
 
+    assertConcurrencyBudget(this, props.lambdaConcurrencyQuota ?? 1000);
+
     new ProviderLogs(this, 'ProviderLogs', {
       logsKey: this.keys.telemetry,
       logRetention: settings.logRetention,
@@ -338,6 +355,37 @@ export class EatsentialStack extends Stack {
 
 function pascal(name: string): string {
   return name.replace(/(^|[-_])([a-z0-9])/g, (_m, _s, c: string) => c.toUpperCase());
+}
+
+/**
+ * Fails the synth when the functions of the stack reserve more concurrency than the account can
+ * give: Lambda refuses a reservation that would leave less than 100 unreserved, which would fail
+ * the deploy half-way instead.
+ */
+function assertConcurrencyBudget(stack: Stack, quota: number): void {
+  if (!Number.isInteger(quota) || quota < unreservedConcurrencyFloor) {
+    throw new Error(
+      `lambdaConcurrencyQuota must be an integer of at least ${unreservedConcurrencyFloor}, got ${quota}`,
+    );
+  }
+  const reserved = stack.node
+    .findAll()
+    .filter((c): c is AppFunction => c instanceof AppFunction)
+    .map((f) => ({ name: f.node.path.split('/').slice(1).join('/'), amount: f.reservedConcurrency }));
+  const total = reserved.reduce((sum, f) => sum + f.amount, 0);
+  const budget = quota - unreservedConcurrencyFloor;
+  if (total > budget) {
+    const largest = [...reserved]
+      .sort((a, b) => b.amount - a.amount)
+      .map((f) => `${f.name} ${f.amount}`)
+      .join(', ');
+    throw new Error(
+      `The Lambdas of ${stack.stackName} reserve ${total} concurrent executions, more than the ${budget} ` +
+        `this account can reserve (quota ${quota} minus the ${unreservedConcurrencyFloor} Lambda keeps unreserved). ` +
+        `Reservations: ${largest}. Lower reservedConcurrency in functions/domains.ts, or raise the ` +
+        `"Concurrent executions" quota in Service Quotas and synthesize with -c lambdaConcurrencyQuota=<new quota>.`,
+    );
+  }
 }
 
 /** Every missing entry at once, so a synth before the handlers land says exactly what is missing. */

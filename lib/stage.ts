@@ -36,8 +36,14 @@ export interface StageSettings {
     /** Alarm above this many connections (about 80% of the class's default `max_connections`). */
     readonly connectionsAlarmThreshold: number;
   };
-  /** Reserved concurrency of each API Lambda (and the authorizer): caps database connections too. */
-  readonly apiReservedConcurrency: number;
+  /**
+   * Reserved concurrency, which also caps the database connections a function can open. Domains
+   * reserve what `reservedConcurrency` of functions/domains.ts says, else `domainDefault`.
+   */
+  readonly concurrency: {
+    readonly domainDefault: number;
+    readonly authorizer: number;
+  };
   readonly throttle: {
     readonly default: { readonly rateLimit: number; readonly burstLimit: number };
     readonly auth: { readonly rateLimit: number; readonly burstLimit: number };
@@ -70,7 +76,7 @@ export function stageSettings(stage: StageName): StageSettings {
         maxAllocatedStorageGiB: 1000,
         connectionsAlarmThreshold: 650,
       },
-      apiReservedConcurrency: 100,
+      concurrency: { domainDefault: 50, authorizer: 100 },
       throttle: { default: { rateLimit: 500, burstLimit: 1000 }, auth: { rateLimit: 10, burstLimit: 20 } },
       backups: {
         expireExportsAfter: Duration.days(365),
@@ -96,7 +102,7 @@ export function stageSettings(stage: StageName): StageSettings {
       maxAllocatedStorageGiB: 100,
       connectionsAlarmThreshold: 320,
     },
-    apiReservedConcurrency: 10,
+    concurrency: { domainDefault: 5, authorizer: 10 },
     throttle: { default: { rateLimit: 50, burstLimit: 100 }, auth: { rateLimit: 5, burstLimit: 10 } },
     backups: { expireExportsAfter: Duration.days(14), lockVault: false },
   };

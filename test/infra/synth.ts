@@ -27,9 +27,12 @@ export function cdkJsonContext(): Record<string, unknown> {
  * Stand-ins for `npm run build` output, one `index.js` per Lambda: the template tests look at
  * the infrastructure, not at the bundles (test/infra/lambda.test.ts bundles for real).
  */
-export function prebuiltStubs(jobs: readonly JobDefinition[] = jobTable): string {
+export function prebuiltStubs(
+  jobs: readonly JobDefinition[] = jobTable,
+  domainTable: Readonly<Record<string, { readonly entry: string }>> = domains,
+): string {
   const dir = mkdtempSync(join(tmpdir(), 'eatsential-infra-'));
-  for (const b of allBundles(domains, jobs)) {
+  for (const b of allBundles(domainTable, jobs)) {
     mkdirSync(join(dir, b.name), { recursive: true });
     writeFileSync(join(dir, b.name, 'index.js'), 'exports.handler = async () => ({});\n');
   }
