@@ -1,4 +1,4 @@
-import { Duration, RemovalPolicy } from 'aws-cdk-lib';
+import { Duration, Fn, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import * as backup from 'aws-cdk-lib/aws-backup';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as iam from 'aws-cdk-lib/aws-iam';
@@ -34,11 +34,26 @@ export interface BackupsProps {
    */
   readonly snapshotRetention?: Duration;
   /**
-   * Lock the vault (governance mode, minimum retention = snapshot retention) and deny deleting
-   * recovery points.
+   * Object Lock mode of the export bucket. Every version is locked for `expireExportsAfter`
+   * from when it is written: in compliance mode nobody (root included) can delete it or shorten
+   * its retention; in governance mode a principal allowed `s3:BypassGovernanceRetention` can.
+   * @default 'compliance'
+   */
+  readonly exportLock?: 'governance' | 'compliance';
+  /**
+   * Daily AWS Backup snapshots of the database into a vault. A vault holding recovery points
+   * cannot be deleted, so a stage that must be destroyed and deployed again goes without.
    * @default true
    */
-  readonly lockVault?: boolean;
+  readonly snapshots?: boolean;
+  /**
+   * Lock mode of the vault (minimum retention = snapshot retention). `compliance` becomes
+   * immutable after a 3-day grace period: from then on nobody, root included, can delete a
+   * recovery point early, remove the lock or delete the vault. `governance` can be lifted by a
+   * principal allowed to delete the lock configuration.
+   * @default 'compliance'
+   */
+  readonly vaultLock?: 'governance' | 'compliance';
   /**
    * @default Duration.days(365)
    */
@@ -53,16 +68,20 @@ export interface BackupsProps {
  * Where backups live.
  * - The export bucket holds the logical exports the backup job writes: KMS (data key),
  *   versioned, no public access, TLS only, server access logs to a separate bucket, lifecycle to
- *   cold storage and expiry. Its policy denies object deletion to every principal (lifecycle
- *   expiry is not a request and still works) and, once `lockWriters` has run, denies writes to
- *   every principal but the writers granted with `grantWrite`.
- * - AWS Backup snapshots the database daily into a vault encrypted with the data key.
+ *   cold storage and expiry. S3 Object Lock keeps every version for the expiry period from when
+ *   it is written, so neither a delete nor an overwrite followed by lifecycle cleanup can remove
+ *   an export early; the bucket policy also denies object deletion to every principal and, once
+ *   `lockWriters` has run, denies writes to every principal but the writers of `grantWrite`.
+ * - AWS Backup snapshots the database daily into a locked vault encrypted with the data key
+ *   (unless `snapshots` is false).
  */
 export class Backups extends Construct {
   public readonly bucket: s3.Bucket;
   public readonly accessLogBucket: s3.Bucket;
-  public readonly vault: backup.BackupVault;
-  public readonly plan: backup.BackupPlan;
+  /** Undefined when `snapshots` is false. */
+  public readonly vault?: backup.BackupVault;
+  /** Undefined when `snapshots` is false. */
+  public readonly plan?: backup.BackupPlan;
   private readonly writers: iam.IRole[] = [];
   private locked = false;
   private readonly key: kms.IKey;
@@ -84,6 +103,7 @@ export class Backups extends Construct {
     const expire = props.expireExportsAfter ?? Duration.days(365);
     const retention = props.snapshotRetention ?? Duration.days(35);
     const removalPolicy = props.removalPolicy ?? RemovalPolicy.RETAIN;
+    const exportLock = props.exportLock ?? 'compliance';
     const transitions: s3.Transition[] = [];
     let previous = 0;
     for (const [storageClass, after] of [
@@ -138,6 +158,14 @@ export class Backups extends Construct {
       enforceSSL: true,
       minimumTLSVersion: 1.2,
       versioned: true,
+      // Object Lock can only be turned on when the bucket is created. Each version is locked for
+      // as long as the lifecycle keeps the current version, so an overwrite cannot shorten the
+      // life of the export it replaces.
+      objectLockEnabled: true,
+      objectLockDefaultRetention:
+        exportLock === 'compliance'
+          ? s3.ObjectLockRetention.compliance(expire)
+          : s3.ObjectLockRetention.governance(expire),
       serverAccessLogsBucket: this.accessLogBucket,
       serverAccessLogsPrefix: 'exports/',
       lifecycleRules: [
@@ -145,7 +173,8 @@ export class Backups extends Construct {
           id: 'ColdStorageThenExpiry',
           transitions,
           expiration: expire,
-          noncurrentVersionExpiration: Duration.days(30),
+          // Not before the lock of a replaced version ends: lifecycle never removes a locked version.
+          noncurrentVersionExpiration: expire,
           abortIncompleteMultipartUploadAfter: Duration.days(7),
         },
         { id: 'RemoveExpiredDeleteMarkers', expiredObjectDeleteMarker: true },
@@ -163,36 +192,51 @@ export class Backups extends Construct {
     );
     acknowledge(this.bucket, {
       'HIPAA.Security-S3BucketReplicationEnabled':
-        'The exports are a second copy of the database next to AWS Backup snapshots and RDS automated backups; cross-region copies are a disaster-recovery decision left to the operator (docs/deploy.md).',
+        'The exports are a second copy of the database next to AWS Backup snapshots and RDS automated backups; copies to another region are a disaster-recovery decision left to the operator (docs/deploy.md, "Copies in another region").',
     });
 
-    this.vault = new backup.BackupVault(this, 'Vault', {
-      encryptionKey: props.key,
-      removalPolicy,
-      lockConfiguration: (props.lockVault ?? true) ? { minRetention: retention } : undefined,
-    });
-    if (props.lockVault ?? true) this.vault.blockRecoveryPointDeletion();
+    if (props.snapshots ?? true) {
+      const lock = props.vaultLock ?? 'compliance';
+      const stack = Stack.of(this);
+      this.vault = new backup.BackupVault(this, 'Vault', {
+        // Unique to this deployment of the stack (the last group of its stack id): a vault kept
+        // after a failed first deploy or a deleted stack never blocks creating the next one.
+        backupVaultName: `${stack.stackName}-${Fn.select(4, Fn.split('-', Fn.select(2, Fn.split('/', stack.stackId))))}`,
+        encryptionKey: props.key,
+        removalPolicy,
+        lockConfiguration:
+          lock === 'compliance'
+            ? { minRetention: retention, changeableFor: Duration.days(3) }
+            : { minRetention: retention },
+      });
+      this.vault.blockRecoveryPointDeletion();
 
-    this.plan = new backup.BackupPlan(this, 'Plan', {
-      backupVault: this.vault,
-      backupPlanRules: [
-        new backup.BackupPlanRule({
-          ruleName: 'DailyDatabaseSnapshot',
-          // After the RDS backup window (03:00-04:00) and maintenance window (Sun 04:30-05:30).
-          scheduleExpression: events.Schedule.cron({ hour: '6', minute: '0' }),
-          startWindow: Duration.hours(1),
-          completionWindow: Duration.hours(4),
-          deleteAfter: retention,
-        }),
-      ],
-    });
-    const selection = this.plan.addSelection('Database', {
-      resources: [backup.BackupResource.fromRdsDatabaseInstance(props.database)],
-    });
-    acknowledge(selection, {
-      'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSBackupServiceRolePolicyForBackup]':
-        'AWSBackupServiceRolePolicyForBackup is the AWS-maintained policy AWS Backup needs to snapshot RDS; the role can only be assumed by the AWS Backup service.',
-    });
+      this.plan = new backup.BackupPlan(this, 'Plan', {
+        backupVault: this.vault,
+        backupPlanRules: [
+          new backup.BackupPlanRule({
+            ruleName: 'DailyDatabaseSnapshot',
+            // After the RDS backup window (03:00-04:00) and maintenance window (Sun 04:30-05:30).
+            scheduleExpression: events.Schedule.cron({ hour: '6', minute: '0' }),
+            startWindow: Duration.hours(1),
+            completionWindow: Duration.hours(4),
+            deleteAfter: retention,
+          }),
+        ],
+      });
+      const selection = this.plan.addSelection('Database', {
+        resources: [backup.BackupResource.fromRdsDatabaseInstance(props.database)],
+      });
+      acknowledge(selection, {
+        'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSBackupServiceRolePolicyForBackup]':
+          'AWSBackupServiceRolePolicyForBackup is the AWS-maintained policy AWS Backup needs to snapshot RDS; the role can only be assumed by the AWS Backup service.',
+      });
+    } else {
+      acknowledge(props.database, {
+        'HIPAA.Security-RDSInBackupPlan':
+          'This stage has no AWS Backup vault because a vault holding recovery points cannot be deleted, so the stage could not be destroyed and deployed again; its database holds synthetic data and keeps RDS automated backups with point-in-time recovery (prod has the locked vault, asserted by test/infra).',
+      });
+    }
   }
 
   /** Lets a role write exports (and only write: no read, no delete). */

@@ -120,8 +120,9 @@ export class AppFunction extends Construct {
 
     this.reservedConcurrency = props.reservedConcurrency;
 
+    // Named by CloudFormation: a fixed name would block creating the stack again while a kept
+    // group of a deleted (or failed) stack still holds it.
     this.logGroup = new logs.LogGroup(this, 'Logs', {
-      logGroupName: `/eatsential/${defaults.stage}/lambda/${bundle.name}`,
       retention: defaults.logRetention,
       encryptionKey: defaults.logsKey,
       removalPolicy: defaults.logRemovalPolicy ?? RemovalPolicy.DESTROY,

@@ -126,7 +126,7 @@ export class EatsentialStack extends Stack {
     assertEntriesExist(props.code, allBundles(domains, jobs));
 
     const namePrefix = `eatsential/${stage}`;
-    const logRemovalPolicy = settings.retainData ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY;
+    const logRemovalPolicy = settings.dataRemovalPolicy;
 
     this.keys = new Keys(this, 'Keys', {
       aliasPrefix: namePrefix,
@@ -171,9 +171,12 @@ export class EatsentialStack extends Stack {
       expireExportsAfter: settings.backups.expireExportsAfter,
       glacierAfter: settings.backups.glacierAfter,
       deepArchiveAfter: settings.backups.deepArchiveAfter,
-      lockVault: settings.backups.lockVault,
+      exportLock: settings.backups.exportLock,
+      snapshots: settings.backups.snapshotVault,
+      vaultLock: 'compliance',
       // Buckets and the vault are kept in every stage: CloudFormation cannot delete a bucket whose
-      // objects nobody may delete, nor a vault holding recovery points.
+      // objects nobody may delete, nor a vault holding recovery points. Their names are unique per
+      // deployment of the stack, so a kept one never blocks deploying the stack again.
       removalPolicy: RemovalPolicy.RETAIN,
     });
 
@@ -338,6 +341,12 @@ export class EatsentialStack extends Stack {
       description: 'Invoke to re-run or roll back migrations (docs/deploy.md)',
     });
     new CfnOutput(this, 'BackupBucketName', { value: this.backups.bucket.bucketName });
+    if (this.backups.vault) {
+      new CfnOutput(this, 'BackupVaultName', {
+        value: this.backups.vault.backupVaultName,
+        description: 'AWS Backup vault of the daily database snapshots',
+      });
+    }
     new CfnOutput(this, 'DatabaseEndpoint', { value: this.database.instance.dbInstanceEndpointAddress });
     new CfnOutput(this, 'DatabaseProxyEndpoint', { value: this.database.proxy.endpoint });
   }

@@ -16,9 +16,14 @@ export function parseStage(value: unknown): StageName {
 /** Sizing and safety settings that differ between stages. */
 export interface StageSettings {
   readonly stage: StageName;
-  /** Retain data-bearing resources (keys, secrets, buckets, vault) when the stack is deleted. */
+  /** Retain data-bearing resources (keys, secrets, log groups, buckets, vault) when the stack is deleted. */
   readonly retainData: boolean;
-  /** Removal policy of data-bearing resources. */
+  /**
+   * Removal policy of the keys, secrets and log groups. Prod uses RETAIN_ON_UPDATE_OR_DELETE
+   * (CloudFormation's RetainExceptOnCreate): kept when the stack is deleted or they leave the
+   * template, but deleted when the deploy that created them rolls back, so a failed first deploy
+   * leaves nothing behind that would block the retry.
+   */
   readonly dataRemovalPolicy: RemovalPolicy;
   /** Retention of every CloudWatch log group. */
   readonly logRetention: logs.RetentionDays;
@@ -53,8 +58,15 @@ export interface StageSettings {
     readonly expireExportsAfter: Duration;
     readonly glacierAfter?: Duration;
     readonly deepArchiveAfter?: Duration;
-    /** Lock the AWS Backup vault (governance mode) so recovery points cannot be deleted early. */
-    readonly lockVault: boolean;
+    /**
+     * Daily AWS Backup snapshots of the database into a vault, locked in compliance mode (after
+     * a 3-day grace period nobody, root included, can delete a recovery point early or remove
+     * the lock). Off in dev: a vault holding recovery points cannot be deleted, so dev could not
+     * be destroyed and deployed again; dev keeps RDS automated backups.
+     */
+    readonly snapshotVault: boolean;
+    /** Object Lock mode of the export bucket (retention = `expireExportsAfter`). */
+    readonly exportLock: 'governance' | 'compliance';
   };
 }
 
@@ -63,7 +75,7 @@ export function stageSettings(stage: StageName): StageSettings {
     return {
       stage,
       retainData: true,
-      dataRemovalPolicy: RemovalPolicy.RETAIN,
+      dataRemovalPolicy: RemovalPolicy.RETAIN_ON_UPDATE_OR_DELETE,
       logRetention: logs.RetentionDays.ONE_YEAR,
       logLevel: 'INFO',
       maxAzs: 2,
@@ -82,7 +94,8 @@ export function stageSettings(stage: StageName): StageSettings {
         expireExportsAfter: Duration.days(365),
         glacierAfter: Duration.days(30),
         deepArchiveAfter: Duration.days(120),
-        lockVault: true,
+        snapshotVault: true,
+        exportLock: 'compliance',
       },
     };
   }
@@ -104,6 +117,6 @@ export function stageSettings(stage: StageName): StageSettings {
     },
     concurrency: { domainDefault: 5, authorizer: 10 },
     throttle: { default: { rateLimit: 50, burstLimit: 100 }, auth: { rateLimit: 5, burstLimit: 10 } },
-    backups: { expireExportsAfter: Duration.days(14), lockVault: false },
+    backups: { expireExportsAfter: Duration.days(14), snapshotVault: false, exportLock: 'governance' },
   };
 }

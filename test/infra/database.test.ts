@@ -248,16 +248,49 @@ describe('stage differences', () => {
     });
   });
 
-  it('retains prod keys, secrets and the backup bucket when the stack goes', () => {
-    for (const type of [
-      'AWS::KMS::Key',
-      'AWS::SecretsManager::Secret',
-      'AWS::S3::Bucket',
-      'AWS::Backup::BackupVault',
+  it('retains prod keys, secrets, log groups, buckets and the vault when the stack goes', () => {
+    // RetainExceptOnCreate: kept on delete and update, removed only when the deploy that created
+    // them rolls back (so a failed first deploy leaves nothing that blocks the retry).
+    for (const [type, policy] of [
+      ['AWS::KMS::Key', 'RetainExceptOnCreate'],
+      ['AWS::SecretsManager::Secret', 'RetainExceptOnCreate'],
+      ['AWS::Logs::LogGroup', 'RetainExceptOnCreate'],
+      ['AWS::S3::Bucket', 'Retain'],
+      ['AWS::Backup::BackupVault', 'Retain'],
     ]) {
-      for (const id of idsOf(prod.resources, type))
-        expect([type, prod.resources[id]!.DeletionPolicy]).toEqual([type, 'Retain']);
+      const found = idsOf(prod.resources, type!);
+      expect([type, found.length]).not.toEqual([type, 0]);
+      for (const id of found) {
+        expect([type, prod.resources[id]!.DeletionPolicy]).toEqual([type, policy]);
+        expect([type, prod.resources[id]!.UpdateReplacePolicy]).toEqual([type, 'Retain']);
+      }
     }
+  });
+
+  it('gives nothing that outlives its stack a fixed name, so the stack can always be created again', () => {
+    const nameProperties = ['Name', 'LogGroupName', 'BackupVaultName', 'BucketName', 'AliasName'];
+    for (const s of [dev, prod]) {
+      const fixed = Object.entries(s.resources)
+        .filter(([, r]) => r.DeletionPolicy === 'Retain')
+        .flatMap(([id, r]) =>
+          nameProperties
+            .filter((p) => typeof r.Properties?.[p] === 'string')
+            .map((p) => `${id}.${p} = ${String(r.Properties![p])}`),
+        );
+      expect(fixed).toEqual([]);
+    }
+  });
+
+  it('lets dev be destroyed: every resource but the two backup buckets is deleted with the stack', () => {
+    const kept = Object.entries(dev.resources)
+      .filter(([, r]) => r.DeletionPolicy !== undefined && r.DeletionPolicy !== 'Delete')
+      .map(([id, r]) => `${r.Type} ${id}`);
+    expect(kept.sort()).toEqual(
+      idsOf(dev.resources, 'AWS::S3::Bucket')
+        .map((id) => `AWS::S3::Bucket ${id}`)
+        .sort(),
+    );
+    expect(idsOf(dev.resources, 'AWS::S3::Bucket')).toHaveLength(2);
   });
 });
 

@@ -2,6 +2,7 @@ import { Match } from 'aws-cdk-lib/assertions';
 import { domains } from '../../functions/domains';
 import { jobs } from '../../functions/jobs/table';
 import { routes } from '../../functions/routes';
+import { stageSettings } from '../../lib/stage';
 import { getAtt, idsOf, oneIdOf, pascal, ref, synthStage, type Resources, type Synth } from './synth';
 
 let dev: Synth;
@@ -331,36 +332,74 @@ describe.each(stages)('backups on %s', (stage, get) => {
     expect(deletes).toEqual([]);
   });
 
-  it('snapshots the database daily with AWS Backup into a vault encrypted with the data key, kept 35 days', () => {
+  it('locks every export version with S3 Object Lock for at least as long as the lifecycle keeps it', () => {
     const s = get();
-    const dataKey = oneIdOf(s.resources, 'AWS::KMS::Key', /\/Keys\/Data\//);
-    const instance = oneIdOf(s.resources, 'AWS::RDS::DBInstance', /\/Database\/Instance\//);
+    const props = s.resources[exportsBucket(s)]!.Properties!;
+    const retention = (
+      props.ObjectLockConfiguration as { Rule: { DefaultRetention: { Days: number; Mode: string } } }
+    ).Rule.DefaultRetention;
+    const rule = (
+      props.LifecycleConfiguration as {
+        Rules: {
+          Id: string;
+          ExpirationInDays?: number;
+          NoncurrentVersionExpiration?: { NoncurrentDays: number };
+        }[];
+      }
+    ).Rules.find((r) => r.Id === 'ColdStorageThenExpiry')!;
 
-    s.template.hasResourceProperties('AWS::Backup::BackupVault', { EncryptionKeyArn: getAtt(dataKey) });
-    s.template.hasResourceProperties('AWS::Backup::BackupPlan', {
-      BackupPlan: {
-        BackupPlanRule: [
-          Match.objectLike({
-            ScheduleExpression: Match.stringLikeRegexp('^cron\\(\\d+ \\d+ \\* \\* \\? \\*\\)$'),
-            Lifecycle: { DeleteAfterDays: 35 },
-          }),
-        ],
-      },
+    expect(props.ObjectLockEnabled).toBe(true);
+    expect(props.ObjectLockConfiguration).toMatchObject({ ObjectLockEnabled: 'Enabled' });
+    expect(retention.Mode).toBe(stage === 'prod' ? 'COMPLIANCE' : 'GOVERNANCE');
+    expect(retention.Days).toBe(stageSettings(stage).backups.expireExportsAfter.toDays());
+    expect(retention.Days).toBeGreaterThanOrEqual(rule.ExpirationInDays!);
+    expect(rule.NoncurrentVersionExpiration!.NoncurrentDays).toBeGreaterThanOrEqual(retention.Days);
+  });
+
+  if (stage === 'prod') {
+    it('snapshots the database daily with AWS Backup into a vault encrypted with the data key, kept 35 days', () => {
+      const s = get();
+      const dataKey = oneIdOf(s.resources, 'AWS::KMS::Key', /\/Keys\/Data\//);
+      const instance = oneIdOf(s.resources, 'AWS::RDS::DBInstance', /\/Database\/Instance\//);
+
+      s.template.hasResourceProperties('AWS::Backup::BackupVault', { EncryptionKeyArn: getAtt(dataKey) });
+      s.template.hasResourceProperties('AWS::Backup::BackupPlan', {
+        BackupPlan: {
+          BackupPlanRule: [
+            Match.objectLike({
+              ScheduleExpression: Match.stringLikeRegexp('^cron\\(\\d+ \\d+ \\* \\* \\? \\*\\)$'),
+              Lifecycle: { DeleteAfterDays: 35 },
+            }),
+          ],
+        },
+      });
+      s.template.hasResourceProperties('AWS::Backup::BackupSelection', {
+        BackupSelection: Match.objectLike({
+          Resources: [Match.objectLike({ 'Fn::Join': ['', Match.arrayWith([ref(instance)])] })],
+        }),
+      });
     });
-    s.template.hasResourceProperties('AWS::Backup::BackupSelection', {
-      BackupSelection: Match.objectLike({
-        Resources: [Match.objectLike({ 'Fn::Join': ['', Match.arrayWith([ref(instance)])] })],
-      }),
-    });
-    if (stage === 'prod') {
-      s.template.hasResourceProperties('AWS::Backup::BackupVault', {
-        LockConfiguration: { MinRetentionDays: 35 },
+
+    it('locks the vault in compliance mode (immutable after 3 days) and denies deleting recovery points', () => {
+      get().template.hasResourceProperties('AWS::Backup::BackupVault', {
+        LockConfiguration: { MinRetentionDays: 35, ChangeableForDays: 3 },
         AccessPolicy: Match.objectLike({
           Statement: Match.arrayWith([
             Match.objectLike({ Effect: 'Deny', Action: Match.arrayWith(['backup:DeleteRecoveryPoint']) }),
           ]),
         }),
       });
-    }
-  });
+    });
+
+    it('names the vault after this deployment of the stack, so a kept vault never blocks the next one', () => {
+      const vault = Object.values(get().template.findResources('AWS::Backup::BackupVault'))[0]!;
+      expect(JSON.stringify(vault.Properties.BackupVaultName)).toContain('"Ref":"AWS::StackId"');
+    });
+  } else {
+    it('has no AWS Backup vault or plan, so dev can be destroyed and deployed again', () => {
+      const s = get();
+      s.template.resourceCountIs('AWS::Backup::BackupVault', 0);
+      s.template.resourceCountIs('AWS::Backup::BackupPlan', 0);
+    });
+  }
 });
