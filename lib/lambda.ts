@@ -2,6 +2,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { Duration, RemovalPolicy } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
@@ -81,13 +82,30 @@ export interface AppFunctionProps {
 const commonVariables = ['STAGE', 'LOG_LEVEL', 'NODE_OPTIONS', 'POWERTOOLS_SERVICE_NAME'];
 
 /**
+ * The network-interface actions Lambda performs with the execution role of a function placed in
+ * a VPC (the EC2 part of AWSLambdaVPCAccessExecutionRole, without its logs actions on "*").
+ */
+export const vpcNetworkInterfaceActions = [
+  'ec2:CreateNetworkInterface',
+  'ec2:DescribeNetworkInterfaces',
+  'ec2:DescribeSubnets',
+  'ec2:DeleteNetworkInterface',
+  'ec2:AssignPrivateIpAddresses',
+  'ec2:UnassignPrivateIpAddresses',
+] as const;
+
+/**
  * The one way this app makes a Lambda: a NodejsFunction on nodejs22.x/arm64, bundled by esbuild
  * with the shared options of `bundling.ts`, in the VPC's isolated subnets with its own security
  * group (HTTPS out to the VPC endpoints only; callers open database ports), active tracing, and
  * its own KMS-encrypted log group with a retention period.
+ *
+ * Its role holds no AWS managed policy: it may write to its own log group only, and manage the
+ * network interfaces Lambda attaches to the VPC.
  */
 export class AppFunction extends Construct {
   public readonly function: nodejs.NodejsFunction;
+  public readonly role: iam.Role;
   public readonly logGroup: logs.LogGroup;
   public readonly securityGroup: ec2.SecurityGroup;
   /** The concurrency reserved for this function (counted against the account's quota). */
@@ -139,6 +157,15 @@ export class AppFunction extends Construct {
       'HTTPS to VPC endpoints (the subnets have no other route)',
     );
 
+    this.role = new iam.Role(this, 'ServiceRole', {
+      description: `Lambda ${bundle.name} (eatsential ${defaults.stage})`,
+      assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
+    });
+    this.logGroup.grantWrite(this.role);
+    this.role.addToPrincipalPolicy(
+      new iam.PolicyStatement({ actions: [...vpcNetworkInterfaceActions], resources: ['*'] }),
+    );
+
     this.function = new nodejs.NodejsFunction(this, 'Function', {
       ...functionCode(defaults.code, bundle),
       description: props.description,
@@ -146,6 +173,7 @@ export class AppFunction extends Construct {
       architecture: lambda.Architecture.ARM_64,
       memorySize: memoryMb,
       timeout,
+      role: this.role,
       reservedConcurrentExecutions: props.reservedConcurrency,
       vpc: defaults.vpc,
       vpcSubnets: defaults.subnets,
@@ -164,12 +192,8 @@ export class AppFunction extends Construct {
       },
     });
 
-    acknowledge(this.function, {
-      'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]':
-        reasons.lambdaBasicExecution,
-      'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaVPCAccessExecutionRole]':
-        reasons.lambdaVpcAccess,
-      'AwsSolutions-IAM5[Resource::*]': reasons.xrayWildcard,
+    acknowledge(this, {
+      'AwsSolutions-IAM5[Resource::*]': reasons.lambdaWildcards,
       'HIPAA.Security-IAMNoInlinePolicy': reasons.inlineDefaultPolicy,
       'AwsSolutions-L1':
         'nodejs22.x is the runtime the project targets everywhere (esbuild target node22, the local server and the tests); moving to a newer runtime is a project-wide upgrade, not a per-function setting.',

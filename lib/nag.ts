@@ -25,12 +25,8 @@ export function wildcardResource(scope: IConstruct, arn: string): string {
 
 /** Reasons shared by several constructs. */
 export const reasons = {
-  lambdaBasicExecution:
-    "AWSLambdaBasicExecutionRole only allows writing this function's own CloudWatch Logs streams; the log group is created by this stack with retention and a KMS key.",
-  lambdaVpcAccess:
-    'AWSLambdaVPCAccessExecutionRole is the AWS-maintained policy that lets Lambda create and delete the network interfaces of a function placed in the VPC.',
-  xrayWildcard:
-    'X-Ray PutTraceSegments and PutTelemetryRecords do not support resource-level permissions, so active tracing requires Resource "*".',
+  lambdaWildcards:
+    'Resource "*" in this function\'s own role covers only the X-Ray PutTraceSegments and PutTelemetryRecords actions of active tracing, which support no resource-level permissions, and the EC2 network-interface actions Lambda uses to attach the function to its VPC subnets (the Describe actions work only on "*", and Lambda picks the interfaces at run time); logs may go to the function\'s own log group only.',
   inlineDefaultPolicy:
     "This is the AWS::IAM::Policy CDK attaches to exactly one role to hold that role's least-privilege grants; a customer-managed policy would carry the same statements with no reuse.",
   synchronousLambda:

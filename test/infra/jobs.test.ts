@@ -50,7 +50,7 @@ function jobIds(resources: Resources, job: string) {
   const cid = pascal(job);
   return {
     fn: oneIdOf(resources, 'AWS::Lambda::Function', new RegExp(`/Jobs/${cid}/Function/`)),
-    role: oneIdOf(resources, 'AWS::IAM::Role', new RegExp(`/Jobs/${cid}/Function/ServiceRole/`)),
+    role: oneIdOf(resources, 'AWS::IAM::Role', new RegExp(`/Jobs/${cid}/ServiceRole/`)),
     dlq: oneIdOf(resources, 'AWS::SQS::Queue', new RegExp(`/Jobs/${cid}DeadLetters/`)),
     schedulerRole: oneIdOf(resources, 'AWS::IAM::Role', new RegExp(`/Jobs/${cid}SchedulerRole/`)),
   };

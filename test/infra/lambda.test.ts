@@ -62,6 +62,54 @@ describe('every Lambda of the app', () => {
     expect(groups.size).toBe(appFunctionIds(dev).length);
   });
 
+  it('has a role of its own with no AWS managed policy, writing logs to its own log group only', () => {
+    const ids = appFunctionIds(dev);
+    const roles = new Set<string>();
+
+    for (const id of ids) {
+      const fn = dev.resources[id]!.Properties!;
+      const role = (fn.Role as { 'Fn::GetAtt': [string] })['Fn::GetAtt'][0];
+      const group = (fn.LoggingConfig as { LogGroup: { Ref: string } }).LogGroup.Ref;
+      roles.add(role);
+      expect([id, dev.resources[role]!.Properties!.ManagedPolicyArns]).toEqual([id, undefined]);
+
+      const statements = Object.values(dev.resources)
+        .filter(
+          (r) =>
+            r.Type === 'AWS::IAM::Policy' &&
+            (r.Properties!.Roles as { Ref: string }[]).some((x) => x.Ref === role),
+        )
+        .flatMap((r) => (r.Properties!.PolicyDocument as { Statement: Record<string, unknown>[] }).Statement);
+      const actions = (st: Record<string, unknown>) => [st.Action].flat().map(String);
+      const logs = statements.filter((st) => actions(st).some((a) => a.startsWith('logs:')));
+      expect([id, logs]).toEqual([
+        id,
+        [
+          {
+            Effect: 'Allow',
+            Action: ['logs:CreateLogStream', 'logs:PutLogEvents'],
+            Resource: { 'Fn::GetAtt': [group, 'Arn'] },
+          },
+        ],
+      ]);
+      // Resource "*" only for X-Ray and the network interfaces of the VPC attachment.
+      for (const st of statements.filter((x) => JSON.stringify(x.Resource) === '"*"')) {
+        for (const a of actions(st))
+          expect([id, a]).toEqual([
+            id,
+            expect.stringMatching(
+              /^(xray:PutTraceSegments|xray:PutTelemetryRecords|ec2:(Create|Delete|Describe)NetworkInterfaces?|ec2:DescribeSubnets|ec2:(Assign|Unassign)PrivateIpAddresses)$/,
+            ),
+          ]);
+      }
+      expect([id, statements.flatMap(actions)]).toEqual([
+        id,
+        expect.arrayContaining(['ec2:CreateNetworkInterface', 'ec2:DeleteNetworkInterface']),
+      ]);
+    }
+    expect(roles.size).toBe(ids.length);
+  });
+
   it('sets STAGE, LOG_LEVEL and source-mapped stack traces', () => {
     for (const id of appFunctionIds(dev)) {
       expect(
