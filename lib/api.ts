@@ -160,8 +160,12 @@ export class Api extends Construct {
       });
       routes[key] = route;
       if (r.access === 'public') {
+        const why =
+          r.method === 'GET'
+            ? 'it serves a public service document (liveness, the API description) that names no user, to callers that hold no access token'
+            : 'it is how a caller without a valid access token gets or recovers one: register, verify an email, sign in, refresh a session or reset a password';
         acknowledge(route, {
-          'AwsSolutions-APIG4': `${key} is public by design in functions/routes.ts ("${r.summary}"): it is how a caller without an access token signs in, registers, resets a password or checks liveness.`,
+          'AwsSolutions-APIG4': `${key} is public by design in functions/routes.ts ("${r.summary}"): ${why}.`,
         });
       }
       if (r.throttle === 'auth') {

@@ -89,7 +89,7 @@ export class Secrets extends Construct {
     });
 
     const rotation = {
-      db: 'The password is applied to its login role by the migrate Lambda on every deploy and read by RDS Proxy from this secret; operators rotate it by putting a new value and re-running the migrate Lambda (docs/deploy.md, "Rotating secrets"), because a Secrets Manager rotation Lambda would need a path to the database that the security groups deliberately do not open.',
+      db: 'The migrate Lambda sets this password on its login role whenever it runs (on the first deploy, on each deploy that changes the migrate bundle, and when an operator invokes it) and RDS Proxy reads it from this secret; operators rotate it by putting a new value and invoking the migrate Lambda (docs/deploy.md, "Rotating secrets"), because a Secrets Manager rotation Lambda would need a path to the database that the security groups deliberately do not open.',
       jwt: 'Rotating the signing key ends every signed-in session at once, so it is rotated deliberately by an operator (docs/deploy.md, "Rotating secrets") rather than on a timer.',
       keyring:
         'Rotation adds a new versioned key and re-encrypts notes in batches, which a Secrets Manager rotation Lambda cannot express; the operator procedure is in docs/deploy.md, "Rotating secrets".',
