@@ -249,8 +249,14 @@ export class Backups extends Construct {
         resources: [this.bucket.arnForObjects('*')],
       }),
     );
-    // Multipart uploads to an SSE-KMS bucket need Decrypt as well as GenerateDataKey.
-    this.key.grant(role, 'kms:GenerateDataKey', 'kms:Decrypt');
+    // Multipart uploads to an SSE-KMS bucket need Decrypt as well as GenerateDataKey; only through S3.
+    role.addToPrincipalPolicy(
+      new iam.PolicyStatement({
+        actions: ['kms:GenerateDataKey', 'kms:Decrypt'],
+        resources: [this.key.keyArn],
+        conditions: { StringEquals: { 'kms:ViaService': `s3.${Stack.of(this).region}.amazonaws.com` } },
+      }),
+    );
     acknowledge(role, {
       [`AwsSolutions-IAM5[${wildcardResource(this, this.bucket.arnForObjects('*'))}]`]:
         'Export object keys are chosen at run time (one per export), so the write grant covers the objects of this one bucket; the bucket policy denies deletes to everyone.',

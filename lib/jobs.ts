@@ -73,6 +73,7 @@ export class Jobs extends Construct {
       }
     }
 
+    const sqsService = `sqs.${Stack.of(this).region}.amazonaws.com`;
     const functions: Record<string, AppFunction> = {};
     const queues: Record<string, sqs.Queue> = {};
     const schedules: Record<string, scheduler.Schedule> = {};
@@ -132,9 +133,17 @@ export class Jobs extends Construct {
         }),
       });
       // Both the function (failed asynchronous runs) and the scheduler (undeliverable invocations)
-      // send to the dead-letter queue, which is encrypted with the data key.
-      for (const role of [fn.function.role!, schedulerRole])
-        props.key.grant(role, 'kms:GenerateDataKey', 'kms:Decrypt');
+      // send to the dead-letter queue, which is encrypted with the data key: they may use the key
+      // only through SQS.
+      for (const role of [fn.function.role!, schedulerRole]) {
+        role.addToPrincipalPolicy(
+          new iam.PolicyStatement({
+            actions: ['kms:GenerateDataKey', 'kms:Decrypt'],
+            resources: [props.key.keyArn],
+            conditions: { StringEquals: { 'kms:ViaService': sqsService } },
+          }),
+        );
+      }
       acknowledge(schedulerRole, {
         'HIPAA.Security-IAMNoInlinePolicy': reasons.inlineDefaultPolicy,
         [`AwsSolutions-IAM5[${wildcardResource(this, `${fn.function.functionArn}:*`)}]`]: `lambda:InvokeFunction on the versions and aliases of job ${job.name}'s own function, which is how CDK grants invoke; no other function is reachable.`,

@@ -131,7 +131,7 @@ describe.each([
   );
 
   it.each(table.map((j) => [j.name] as const))(
-    'lets the function and the scheduler of %s send to its encrypted queue',
+    'lets the function and the scheduler of %s send to its encrypted queue, using the key only through SQS',
     (name) => {
       const s = get();
       const { role, schedulerRole, dlq } = jobIds(s.resources, name);
@@ -144,12 +144,17 @@ describe.each([
         expect(statements).toContainEqual(
           expect.objectContaining({ Action: 'sqs:SendMessage', Resource: getAtt(dlq) }),
         );
-        expect(statements).toContainEqual(
-          expect.objectContaining({
-            Action: ['kms:Decrypt', 'kms:GenerateDataKey'],
-            Resource: getAtt(dataKey),
-          }),
-        );
+        const keyStatements = statements.filter((st) => JSON.stringify(st.Resource).includes(dataKey));
+        expect(keyStatements).toContainEqual({
+          Effect: 'Allow',
+          Action: ['kms:Decrypt', 'kms:GenerateDataKey'],
+          Resource: getAtt(dataKey),
+          Condition: {
+            StringEquals: {
+              'kms:ViaService': { 'Fn::Join': ['', ['sqs.', { Ref: 'AWS::Region' }, '.amazonaws.com']] },
+            },
+          },
+        });
       }
     },
   );
@@ -174,6 +179,24 @@ describe('least privilege of jobs', () => {
         JSON.stringify(statement.Resource).includes(bucket),
     );
     expect(writes.flatMap((w) => w.roles)).toEqual([writer]);
+    const dataKey = oneIdOf(s.resources, 'AWS::KMS::Key', /\/Keys\/Data\//);
+    expect(
+      allowStatements(s.resources)
+        .filter(({ roles }) => roles.includes(writer))
+        .map(({ statement }) => statement)
+        .filter((st) => JSON.stringify(st.Resource).includes(dataKey)),
+    ).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({
+          Action: ['kms:Decrypt', 'kms:GenerateDataKey'],
+          Condition: {
+            StringEquals: {
+              'kms:ViaService': { 'Fn::Join': ['', ['s3.', { Ref: 'AWS::Region' }, '.amazonaws.com']] },
+            },
+          },
+        }),
+      ]),
+    );
     const fn = jobIds(s.resources, 'export-backup').fn;
     expect(
       (s.resources[fn]!.Properties!.Environment as { Variables: Record<string, unknown> }).Variables
@@ -218,6 +241,27 @@ describe('least privilege of jobs', () => {
         ]),
       },
     });
+  });
+
+  it('lets job and scheduler roles use the data key only through SQS or S3 (kms:ViaService)', () => {
+    const s = withExtras;
+    const dataKey = oneIdOf(s.resources, 'AWS::KMS::Key', /\/Keys\/Data\//);
+    const jobRoles = extraJobs.flatMap((j) => {
+      const ids = jobIds(s.resources, j.name);
+      return [ids.role, ids.schedulerRole];
+    });
+
+    const keyUses = allowStatements(s.resources).filter(
+      ({ roles, statement }) =>
+        roles.some((r) => jobRoles.includes(r)) && JSON.stringify(statement.Resource).includes(dataKey),
+    );
+    expect(keyUses.length).toBe(2 * extraJobs.length + 1);
+    for (const { statement } of keyUses) {
+      const via = JSON.stringify(
+        (statement.Condition as Record<string, Record<string, unknown>>)?.StringEquals?.['kms:ViaService'],
+      );
+      expect(via).toMatch(/"(sqs|s3)\."/);
+    }
   });
 
   it('lets only the jobs that need it read the note keyring', () => {
