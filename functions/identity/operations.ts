@@ -103,6 +103,37 @@ async function refuseReused(
   }
 }
 
+/**
+ * Sets a new password after the caller proved who they are (a reset token or the current
+ * password): policy and last-5 checks, new hash and history, every other session revoked, a
+ * security event and a confirmation email.
+ */
+async function replacePassword(
+  tx: Tx,
+  user: q.AccountRow,
+  change: {
+    readonly password: string;
+    readonly currentPassword?: string;
+    readonly reason: 'password_reset' | 'password_changed';
+    readonly keepSessionId?: string;
+    readonly ip: string | null;
+  },
+): Promise<void> {
+  refusePolicy(passwordProblems(change.password, user), 'new_password');
+  await refuseReused(tx, user, change.password, change.currentPassword);
+  const passwordHash = await hashPassword(change.password);
+  await q.setPassword(tx, user.id, passwordHash);
+  await q.recordPasswordHistory(tx, user.id, passwordHash);
+  const revoked = await q.revokeSessionsOf(tx, user.id, change.reason, change.keepSessionId);
+  await q.audit(tx, {
+    userId: user.id,
+    event: change.reason === 'password_reset' ? 'password_reset' : 'password_changed',
+    ip: change.ip,
+    detail: { sessions_revoked: revoked },
+  });
+  await mailer().send(passwordChangedEmail(user.email));
+}
+
 /** An access token and a refresh token for a session. */
 async function tokenPair(caller: Caller, refreshToken: string) {
   return {
@@ -358,22 +389,14 @@ export const operations: Operations<'identity'> = {
       if (!spent) throw invalidToken();
       const user = await q.accountById(tx, spent.userId);
       if (!user || !user.is_active) throw invalidToken();
-      refusePolicy(passwordProblems(body.new_password, user), 'new_password');
-      await refuseReused(tx, user, body.new_password);
-      const passwordHash = await hashPassword(body.new_password);
-      await q.setPassword(tx, user.id, passwordHash);
-      await q.recordPasswordHistory(tx, user.id, passwordHash);
       // The reset link reached the mailbox: that proves the address as well as a verification link would.
       await q.markEmailVerified(tx, user.id);
       await q.retireUnusedTokens(tx, user.id, 'password_reset');
-      const revoked = await q.revokeSessionsOf(tx, user.id, 'password_reset');
-      await q.audit(tx, {
-        userId: user.id,
-        event: 'password_reset',
+      await replacePassword(tx, user, {
+        password: body.new_password,
+        reason: 'password_reset',
         ip: request.ip,
-        detail: { sessions_revoked: revoked },
       });
-      await mailer().send(passwordChangedEmail(user.email));
     });
     return undefined;
   },
@@ -403,19 +426,13 @@ export const operations: Operations<'identity'> = {
           commit: true,
         });
       }
-      refusePolicy(passwordProblems(body.new_password, user), 'new_password');
-      await refuseReused(tx, user, body.new_password, body.current_password);
-      const passwordHash = await hashPassword(body.new_password);
-      await q.setPassword(tx, user.id, passwordHash);
-      await q.recordPasswordHistory(tx, user.id, passwordHash);
-      const revoked = await q.revokeSessionsOf(tx, user.id, 'password_changed', caller.sessionId);
-      await q.audit(tx, {
-        userId: user.id,
-        event: 'password_changed',
+      await replacePassword(tx, user, {
+        password: body.new_password,
+        currentPassword: body.current_password,
+        reason: 'password_changed',
+        keepSessionId: caller.sessionId,
         ip: request.ip,
-        detail: { sessions_revoked: revoked },
       });
-      await mailer().send(passwordChangedEmail(user.email));
     });
     return undefined;
   },
