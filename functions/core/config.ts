@@ -7,7 +7,6 @@ import { cached, EnvSecretSource, SecretsManagerSource, type SecretSource } from
  * tests) `DATABASE_URL` and `JWT_SECRET` are set directly.
  */
 export const env = {
-  stage: process.env.STAGE ?? 'local',
   appBaseUrl: process.env.APP_BASE_URL ?? 'http://localhost:3000',
   mailFrom: process.env.MAIL_FROM ?? 'Eatsential <no-reply@eatsential.local>',
 };

@@ -111,8 +111,9 @@ $$;
 revoke execute on function auth.current_user_is_admin() from public;
 grant execute on function auth.current_user_is_admin() to eatsential_read, eatsential_auth, eatsential_admin;
 
+-- In a sub-select the function runs once per statement (an InitPlan), not once per row.
 create policy "administrators read all accounts" on public.users
-    for select to eatsential_read using (auth.current_user_is_admin());
+    for select to eatsential_read using ((select auth.current_user_is_admin()));
 
 create policy "jobs read all accounts" on public.users
     for select to eatsential_admin using (true);
