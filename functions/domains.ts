@@ -14,6 +14,16 @@ export const domains = {
     // exceeds what the account's Lambda quota allows (-c lambdaConcurrencyQuota, default 1000).
     reservedConcurrency: { dev: 10, prod: 100 },
   },
+  health: {
+    entry: 'functions/health/handler.ts',
+    description: 'Health profiles, allergies, diets, medical conditions, fitness goals and preferences',
+    memoryMb: 512,
+    timeoutSeconds: 10,
+    sendsEmail: false,
+    // Reaction and condition notes are sealed with the note keyring, and so are the stored
+    // answers of its idempotent creates (functions/core/idempotency.ts).
+    noteKeyring: true,
+  },
   platform: {
     entry: 'functions/platform/handler.ts',
     description: 'Service documents: health check and the OpenAPI document',

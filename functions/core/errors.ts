@@ -47,6 +47,7 @@ export const ForbiddenError = kind(403, 'forbidden', 'ForbiddenError');
 export const NotFoundError = kind(404, 'not_found', 'NotFoundError');
 export const MethodNotAllowedError = kind(405, 'method_not_allowed', 'MethodNotAllowedError');
 export const ConflictError = kind(409, 'conflict', 'ConflictError');
+export const PreconditionFailedError = kind(412, 'precondition_failed', 'PreconditionFailedError');
 export const PayloadTooLargeError = kind(413, 'payload_too_large', 'PayloadTooLargeError');
 export const UnsupportedMediaTypeError = kind(415, 'unsupported_media_type', 'UnsupportedMediaTypeError');
 export const UnprocessableError = kind(422, 'unprocessable', 'UnprocessableError');

@@ -1,7 +1,7 @@
+import { createHash } from 'node:crypto';
 import middy from '@middy/core';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
 import type { Domain } from '../domains';
-import { routes } from '../routes';
 import { database } from './db';
 import { transaction, type Sql, type Tx } from './db';
 import { AppError, ForbiddenError, MethodNotAllowedError, NotFoundError } from './errors';
@@ -9,6 +9,7 @@ import { claim, complete, parseIdempotencyKey, release, requestHash, type KeySto
 import { describeError, logger } from './log';
 import { Reply, type Operations } from './operation';
 import { baseHeaders, problemFor, problemResponse } from './problems';
+import { etagMatches } from './preconditions';
 import { parseInput, type ParsedInput } from './request';
 import { routeKey, type Route } from './route';
 import { writeAccessLog } from './accessLog';
@@ -30,10 +31,8 @@ interface RequestState {
 type AppContext = Context & { state: RequestState };
 type Middleware = middy.MiddlewareObj<Event, Result, Error, AppContext>;
 
-const byKey = new Map<string, Route>(routes.map((r) => [routeKey(r), r]));
-
 /** Request context: picks the route, starts the clock and writes one log line per request. */
-const requestContext = (): Middleware => {
+const requestContext = (byKey: ReadonlyMap<string, Route>): Middleware => {
   const requestContextAfter: middy.MiddlewareFn<Event, Result, Error, AppContext> = (request) => {
     const s = request.context.state;
     const status = request.response?.statusCode ?? 500;
@@ -94,10 +93,11 @@ const problemDetails = (): Middleware => ({
 });
 
 /** Bearer token on `user` and `admin` routes; the route table says which. */
-const authenticate = (): Middleware => ({
+const authenticate = (routes: readonly Route[]): Middleware => ({
   before: async function authenticateBefore(request) {
     const s = request.context.state;
     if (!s.route) {
+      // API Gateway sends a domain Lambda only its own routes; its slice is enough to tell 404 from 405.
       const known = routes.some((r) => matchesPath(r.path, request.event.rawPath));
       throw known
         ? new MethodNotAllowedError('This method is not allowed here')
@@ -125,12 +125,17 @@ function matchesPath(template: string, path: string): boolean {
   return pattern.test(path);
 }
 
-function respond(
-  route: Route,
-  value: unknown,
-): { status: number; body: unknown; headers: Record<string, string> } {
-  if (value instanceof Reply)
-    return { status: value.status, body: value.body, headers: { ...value.headers } };
+type Answer = { status: number; body: unknown; headers: Record<string, string> };
+
+function respond(route: Route, value: unknown): Answer {
+  if (value instanceof Reply) {
+    const schema = value.status === route.status ? route.schemas.response : undefined;
+    return {
+      status: value.status,
+      body: schema && value.body !== undefined ? schema.parse(value.body) : value.body,
+      headers: { ...value.headers },
+    };
+  }
   const schema = route.schemas.response;
   // The response schema is the contract: fields it does not name (a hash, an email) never leave.
   return {
@@ -140,7 +145,16 @@ function respond(
   };
 }
 
-function toResult(r: { status: number; body: unknown; headers: Record<string, string> }): Result {
+/** Cacheable GETs: an ETag over the body, a private max-age, and 304 when the client has it already. */
+function conditional(route: Route, answer: Answer, ifNoneMatch: string | undefined): Answer {
+  if (route.cacheSeconds === undefined || answer.status !== 200 || answer.body === undefined) return answer;
+  const etag = `"${createHash('sha256').update(JSON.stringify(answer.body)).digest('base64url').slice(0, 27)}"`;
+  const headers = { ...answer.headers, etag, 'cache-control': `private, max-age=${route.cacheSeconds}` };
+  if (etagMatches(ifNoneMatch, etag)) return { status: 304, body: undefined, headers };
+  return { ...answer, headers };
+}
+
+function toResult(r: Answer): Result {
   return r.body === undefined
     ? { statusCode: r.status, headers: { ...baseHeaders, ...r.headers } }
     : {
@@ -154,7 +168,12 @@ function toResult(r: { status: number; body: unknown; headers: Record<string, st
  * Builds the Lambda handler of one domain. Signed-in requests run inside one transaction as the
  * caller (row-level security applies even where a query forgets its WHERE); public ones get the client.
  */
-export function handlerFor<D extends Domain>(domain: D, operations: Operations<D>) {
+export function handlerFor<D extends Domain>(
+  domain: D,
+  routes: readonly Route<D>[],
+  operations: Operations<D>,
+) {
+  const byKey = new Map<string, Route>(routes.map((r) => [routeKey(r), r]));
   const dispatch = async (event: Event, context: AppContext): Promise<Result> => {
     const s = context.state;
     const route = s.route as Route;
@@ -170,6 +189,7 @@ export function handlerFor<D extends Domain>(domain: D, operations: Operations<D
       id: event.requestContext.requestId,
       ip: event.requestContext.http.sourceIp || null,
       userAgent: event.requestContext.http.userAgent || null,
+      ifMatch: event.headers['if-match'] ?? null,
     };
     const key = route.idempotent ? parseIdempotencyKey(event.headers['idempotency-key']) : null;
     const scope = { userId: s.caller?.userId ?? null, route: routeKey(route) };
@@ -194,7 +214,9 @@ export function handlerFor<D extends Domain>(domain: D, operations: Operations<D
       }
     };
 
-    if (route.access === 'public') return toResult(await invoke({ sql }, null, null));
+    const ifNoneMatch = event.headers['if-none-match'];
+    if (route.access === 'public')
+      return toResult(conditional(route, await invoke({ sql }, null, null), ifNoneMatch));
     const outcome = await transaction(
       sql,
       { role: 'eatsential_write', userId: s.caller?.userId },
@@ -213,16 +235,16 @@ export function handlerFor<D extends Domain>(domain: D, operations: Operations<D
       },
     );
     if ('refusal' in outcome) throw outcome.refusal;
-    return toResult(outcome.answer);
+    return toResult(conditional(route, outcome.answer, ifNoneMatch));
   };
 
   // middy runs `before` in this order and `after`/`onError` in reverse: errors become problems
   // first, then the access log row and the log line see the final status.
   return middy<Event, Result, Error, AppContext>()
-    .use(requestContext())
+    .use(requestContext(byKey))
     .use(accessLog())
     .use(problemDetails())
-    .use(authenticate())
+    .use(authenticate(routes))
     .use(validate())
     .handler(dispatch);
 }

@@ -3,6 +3,7 @@ import { jwtKey } from './config';
 import type { Sql, Tx } from './db';
 import { transaction } from './db';
 import { BadRequestError, ConflictError, UnprocessableError } from './errors';
+import { openNote, sealNote, type NoteContext } from './notes';
 
 /** A stored first answer. */
 export interface StoredResponse {
@@ -44,6 +45,33 @@ export async function requestHash(body: unknown): Promise<Buffer> {
   return createHmac('sha256', await requestHashKey())
     .update(JSON.stringify(body ?? null))
     .digest();
+}
+
+/**
+ * A signed-in person's answers can hold their health notes in clear: those are kept sealed with the
+ * note keyring, bound to the person, like the notes themselves. Public answers hold nothing private.
+ */
+const answerContext = (userId: string): NoteContext => ({
+  table: 'public.idempotency_keys',
+  column: 'response_body',
+  userId,
+});
+
+async function storable(userId: string | null, body: unknown): Promise<unknown> {
+  if (userId === null || body === undefined || body === null) return body ?? null;
+  const sealed = await sealNote(JSON.stringify(body), answerContext(userId));
+  return { sealed: sealed.encrypted?.toString('base64'), key_version: sealed.keyVersion };
+}
+
+async function answered(userId: string | null, stored: unknown): Promise<unknown> {
+  if (userId === null || stored === null || typeof stored !== 'object' || !('sealed' in stored))
+    return stored;
+  const { sealed, key_version } = stored as { sealed: string; key_version: number };
+  const text = await openNote(
+    { encrypted: Buffer.from(sealed, 'base64'), keyVersion: key_version },
+    answerContext(userId),
+  );
+  return text === null ? null : (JSON.parse(text) as unknown);
 }
 
 /** A claim whose request never completed (a crashed or timed-out run) is abandoned after this. */
@@ -88,7 +116,7 @@ export async function claim(
         headers: { 'retry-after': '1' },
       });
     }
-    return { status: first.status_code, body: first.response_body };
+    return { status: first.status_code, body: await answered(scope.userId, first.response_body) };
   });
 }
 
@@ -99,8 +127,9 @@ export function complete(
   response: StoredResponse,
 ): Promise<void> {
   return run(store, async (tx) => {
+    const body = await storable(scope.userId, response.body);
     await tx`update public.idempotency_keys
-             set status_code = ${response.status}, response_body = ${tx.json((response.body ?? null) as never)}
+             set status_code = ${response.status}, response_body = ${tx.json(body as never)}
              where user_id is not distinct from ${scope.userId} and route = ${scope.route} and key = ${key}`;
   });
 }

@@ -27,6 +27,8 @@ export interface OperationInput<R extends AppRoute> {
     readonly id: string;
     readonly ip: string | null;
     readonly userAgent: string | null;
+    /** The `If-Match` header, for writes that must not overwrite a version the client has not seen. */
+    readonly ifMatch: string | null;
   };
 }
 

@@ -1,5 +1,6 @@
 import type { APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { AppError } from './errors';
+import { constraintProblems } from './constraints';
 import { isPgError } from './db';
 
 /** Headers every answer carries: API responses hold personal health data and are never cached. */
@@ -25,6 +26,7 @@ const titles: Record<number, string> = {
   404: 'Not Found',
   405: 'Method Not Allowed',
   409: 'Conflict',
+  412: 'Precondition Failed',
   413: 'Content Too Large',
   415: 'Unsupported Media Type',
   422: 'Unprocessable Content',
@@ -99,6 +101,16 @@ export function problemFor(
     };
   }
   if (isPgError(e)) {
+    const named = e.constraint_name ? constraintProblems[e.constraint_name] : undefined;
+    if (named) {
+      return {
+        problem: {
+          ...problem(named.status, named.code, named.detail, requestId),
+          ...(named.field ? { errors: [{ path: named.field, message: named.detail }] } : {}),
+        },
+        headers: {},
+      };
+    }
     const known = sqlStates[e.code];
     // Generic database messages may quote values: clients get the table's wording instead.
     if (known) {

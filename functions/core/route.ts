@@ -33,6 +33,11 @@ export interface Route<D extends string = string> {
   readonly throttle?: ThrottleClass;
   /** Creating POST that honours an `Idempotency-Key` header. */
   readonly idempotent?: boolean;
+  /**
+   * A GET whose answer clients may keep this many seconds: it carries an `ETag` and
+   * `Cache-Control: private, max-age=<s>`, and a matching `If-None-Match` answers 304.
+   */
+  readonly cacheSeconds?: number;
 }
 
 export const routeKey = (r: Pick<Route, 'method' | 'path'>): string => `${r.method} ${r.path}`;

@@ -1,4 +1,5 @@
 import { handlerFor } from '../core/handler';
 import { operations } from './operations';
+import { identityRoutes } from './routes';
 
-export const handler = handlerFor('identity', operations);
+export const handler = handlerFor('identity', identityRoutes, operations);

@@ -19,6 +19,7 @@ const local = resolve(process.env.EATSENTIAL_LOCAL_DIR ?? join(root, '.local'));
 async function main() {
   const secrets = loadDevSecrets(join(local, 'secrets.json'));
   process.env.JWT_SECRET ??= secrets.jwt;
+  process.env.NOTE_KEYRING ??= JSON.stringify(secrets.noteKeyring);
   process.env.MAIL_DIR ??= join(local, 'mail');
   process.env.DB_POOL_MAX ??= '4';
 

@@ -183,7 +183,7 @@ describe('my sessions', () => {
         caller: forged,
         tx,
         sql: api.sql,
-        request: { id: 't', ip: null, userAgent: null },
+        request: { id: 't', ip: null, userAgent: null, ifMatch: null },
       }),
     );
 

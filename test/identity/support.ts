@@ -21,7 +21,12 @@ export const mailDir = process.env.MAIL_DIR;
 type Ops = typeof operations;
 type OpId = keyof Ops;
 
-export const request = { id: 'test-request', ip: '203.0.113.7', userAgent: 'jest/identity' } as const;
+export const request = {
+  id: 'test-request',
+  ip: '203.0.113.7',
+  userAgent: 'jest/identity',
+  ifMatch: null,
+} as const;
 
 function schemaOf(id: OpId, part: 'body' | 'query' | 'params'): z.ZodType | undefined {
   const route = routes.find((r) => r.operationId === id);

@@ -8,6 +8,13 @@ import { useTestDatabase, type TestDatabase } from './db';
 
 export const testJwtSecret = 'test-signing-key-0123456789abcdefghijklmnopqrstuvwxyz';
 
+/** Two key versions, the second current: notes written in tests use version 2, older ones still open. */
+export const testNoteKeyring = {
+  current: '2',
+  key_1: '11'.repeat(32),
+  key_2: '22'.repeat(32),
+};
+
 export interface TestApi {
   readonly db: TestDatabase;
   /** Base URL of the API on a random loopback port. */
@@ -40,6 +47,7 @@ export function useApi(): TestApi {
   beforeAll(async () => {
     process.env.DATABASE_URL = db.url;
     process.env.JWT_SECRET = testJwtSecret;
+    process.env.NOTE_KEYRING = JSON.stringify(testNoteKeyring);
     process.env.MAIL_DIR = mailDir;
     process.env.DB_POOL_MAX = '2';
     const { createApiServer } = await import('../../functions/local/server');

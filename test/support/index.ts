@@ -1,3 +1,3 @@
 export { onPostgres, useTestDatabase, type TestDatabase } from './db';
 export { repoRoot } from './template';
-export { createUser, testJwtSecret, useApi, type ApiResponse, type TestApi } from './api';
+export { createUser, testJwtSecret, testNoteKeyring, useApi, type ApiResponse, type TestApi } from './api';
