@@ -89,6 +89,14 @@ export function domainUsesSigningKey(routes: readonly Route[], domain: string): 
 }
 
 /**
+ * Whether a domain keeps answers of signed-in idempotent routes, which functions/core/idempotency.ts
+ * seals with the note keyring (they can carry a person's notes in clear).
+ */
+export function domainSealsAnswers(routes: readonly Route[], domain: string): boolean {
+  return routes.some((r) => r.domain === domain && r.access !== 'public' && r.idempotent === true);
+}
+
+/**
  * The whole Eatsential backend of one stage: keys, network, database and proxy, secrets,
  * backups, the HTTP API with one Lambda per domain, the scheduled jobs, the migrate trigger and
  * the alarms. Routes, domains and jobs come from their tables, so new ones need no change here.
@@ -124,6 +132,13 @@ export class EatsentialStack extends Stack {
       throw new Error('mail.from must hold an email address and mail.identity must name the SES identity');
     }
     assertEntriesExist(props.code, allBundles(domains, jobs));
+    for (const [domain, spec] of Object.entries(domains)) {
+      if (domainSealsAnswers(routes, domain) && !spec.noteKeyring) {
+        throw new Error(
+          `Domain ${domain} has signed-in idempotent routes, whose stored answers are sealed with the note keyring: set noteKeyring: true for it in functions/domains.ts`,
+        );
+      }
+    }
 
     const namePrefix = `eatsential/${stage}`;
     const logRemovalPolicy = settings.dataRemovalPolicy;

@@ -97,7 +97,8 @@ const cases: Case[] = [
 
   // public.user_allergies (doc 4.1)
   { table: 'public.user_allergies', constraint: 'chk_severity_values', base: allergy, refuses: 'a lowercase severity', violating: { severity: 'severe' }, accepts: 'LIFE_THREATENING', boundary: { severity: 'LIFE_THREATENING' } },
-  { table: 'public.user_allergies', constraint: 'chk_notes_length', base: allergy, refuses: 'notes of 501 characters', violating: { notes: 'x'.repeat(501) }, accepts: 'notes of 500 characters', boundary: { notes: 'x'.repeat(500) } },
+  { table: 'public.user_allergies', constraint: 'user_allergies_notes_encrypted_check', base: allergy, refuses: 'notes of 4097 encrypted bytes', violating: note(4097), accepts: 'notes of 4096 encrypted bytes', boundary: note(4096) },
+  { table: 'public.user_allergies', constraint: 'user_allergies_notes_key_version_check', base: allergy, refuses: 'encrypted notes without a key version', violating: { notes_encrypted: Buffer.alloc(8, 1) }, accepts: 'no notes and no key version', boundary: { notes_encrypted: null, notes_key_version: null } },
 
   // health.allergens (doc 4.2)
   { table: 'health.allergens', constraint: 'chk_allergen_category', base: allergen, refuses: 'a lowercase category', violating: { category: 'food' }, accepts: 'the Other category', boundary: { category: 'Other' } },

@@ -83,8 +83,15 @@ it('gives the platform Lambda (liveness and the OpenAPI document) a small reserv
 
 describe('the concurrency budget', () => {
   it('rejects a domain table whose defaults add up past the quota, naming the total and the way out', () => {
-    // prod: identity 100 + platform 10 + authorizer 100 + jobs and migrate 1 each, then 50 per extra domain.
-    const fixed = 100 + 10 + 100 + jobs.length + 1;
+    // prod: each domain's reservation or the default 50, authorizer 100, jobs and migrate 1 each, then 50 per extra domain.
+    const fixed =
+      Object.values(domains as Readonly<Record<string, DomainSpec>>).reduce(
+        (n, d) => n + (d.reservedConcurrency?.prod ?? 50),
+        0,
+      ) +
+      100 +
+      jobs.length +
+      1;
     const count = Math.floor((900 - fixed) / 50) + 1;
     const total = fixed + 50 * count;
 
@@ -162,5 +169,15 @@ describe('the concurrency budget', () => {
       /^The Lambdas of Eatsential-prod reserve \d+ concurrent executions, more than the 200/,
     );
     expect(run.stderr).not.toMatch(/\n\s+at /);
+  });
+});
+
+describe('the note keyring of a domain', () => {
+  it('is required where signed-in idempotent answers are kept, since they are sealed with it', () => {
+    const { noteKeyring: _kept, ...health } = domains.health;
+    expect(stackWithDomains('dev', { ...domains, health })).toThrow(
+      /Domain health has signed-in idempotent routes.*set noteKeyring: true for it in functions\/domains\.ts/,
+    );
+    expect(stackWithDomains('dev', domains)).not.toThrow();
   });
 });
