@@ -94,7 +94,10 @@ export const profile = z.strictObject({
 // ---- allergies, diets, conditions ----------------------------------------------------------
 
 export const severity = z.enum(['MILD', 'MODERATE', 'SEVERE', 'LIFE_THREATENING']);
-const pastDate = date.refine((d) => d >= '1900-01-01', 'on or after 1900-01-01');
+/** A day that has happened somewhere on Earth already (UTC+14 is the earliest today). */
+const pastDate = date
+  .refine((d) => d >= '1900-01-01', 'on or after 1900-01-01')
+  .refine((d) => d <= new Date(Date.now() + 14 * 3_600_000).toISOString().slice(0, 10), 'not in the future');
 
 export const allergy = z.strictObject({
   id,

@@ -1,4 +1,4 @@
-import { createUser, useApi } from '../support';
+import { createUser, onPostgres, useApi } from '../support';
 import { localDate } from '../../functions/health/energy';
 
 const api = useApi();
@@ -120,6 +120,30 @@ describe('health profile', () => {
       .sql`select weight_kg::float8 as w from public.health_profiles where user_id = ${u.id}`;
     expect(row?.w).toBe(79.5);
   });
+
+  // PGlite serves one connection at a time, so the two writes cannot overlap there.
+  (onPostgres ? it : it.skip)(
+    'lets exactly one of four simultaneous writes over the same version win',
+    async () => {
+      const u = await createUser(api.db);
+      const first = await api.request('PUT', '/me/health-profile', { token: u.token, body });
+      const seen = { 'if-match': first.headers.get('etag') as string };
+      const answers = await Promise.all(
+        [70, 71, 72, 73].map((weight_kg) =>
+          api.request('PUT', '/me/health-profile', {
+            token: u.token,
+            body: { ...body, weight_kg },
+            headers: seen,
+          }),
+        ),
+      );
+      expect(answers.map((a) => a.status).sort()).toEqual([200, 412, 412, 412]);
+      const winner = answers.find((a) => a.status === 200)?.body.weight_kg;
+      const [row] = await api.db
+        .sql`select weight_kg::float8 as w from public.health_profiles where user_id = ${u.id}`;
+      expect(row?.w).toBe(winner);
+    },
+  );
 
   it('refuses If-Match when there is no profile yet', async () => {
     const u = await createUser(api.db);

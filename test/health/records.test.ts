@@ -96,6 +96,8 @@ describe('allergies', () => {
     ['notes over 500 characters', { reaction_notes: 'x'.repeat(501) }, 'body.reaction_notes'],
     ['a NUL in the notes', { reaction_notes: 'a\u0000b' }, 'body.reaction_notes'],
     ['a malformed date', { diagnosed_date: '2020-13-01' }, 'body.diagnosed_date'],
+    ['a 30 February', { diagnosed_date: '2023-02-30' }, 'body.diagnosed_date'],
+    ['a diagnosis in the future', { diagnosed_date: '2999-01-01' }, 'body.diagnosed_date'],
   ])('refuses %s', async (_what, change, field) => {
     const u = await createUser(api.db);
     const ref = await catalogue(u.token);
