@@ -51,6 +51,24 @@ function parameters(route: Route) {
       });
     }
   }
+  if (route.method === 'PUT') {
+    list.push({
+      name: 'If-Match',
+      in: 'header',
+      required: false,
+      description: 'The ETag last read: the write goes ahead only over that version, else 412',
+      schema: { type: 'string' },
+    });
+  }
+  if (route.cacheSeconds !== undefined) {
+    list.push({
+      name: 'If-None-Match',
+      in: 'header',
+      required: false,
+      description: 'The ETag of a copy the client holds: 304 while it is current',
+      schema: { type: 'string' },
+    });
+  }
   if (route.idempotent) {
     list.push({
       name: 'Idempotency-Key',
@@ -74,6 +92,9 @@ function operation(route: Route) {
   if (route.access === 'admin') errors['403'] = problem;
   if (route.schemas.params) errors['404'] = problem;
   if (route.throttle === 'auth') errors['429'] = problem;
+  if (route.method === 'PUT') errors['412'] = problem;
+  if (route.cacheSeconds !== undefined)
+    errors['304'] = { description: 'Not modified: the copy whose ETag was sent is current' };
   return {
     operationId: route.operationId,
     summary: route.summary,

@@ -41,6 +41,19 @@ describe('GET /openapi.json', () => {
     expect(documented.sort()).toEqual(routes.map((rt) => `${rt.method} ${rt.path} ${rt.operationId}`).sort());
   });
 
+  it('declares the preconditions: If-Match and 412 on writes by version, If-None-Match and 304 on cacheable reads', async () => {
+    const { body: doc } = await api.request('GET', '/openapi.json');
+    type Op = { parameters: { name: string }[]; responses: Record<string, unknown> };
+    const op = (path: string, method: string) => doc.paths[path][method] as Op;
+    for (const path of ['/me/health-profile', '/me/preferences']) {
+      expect(op(path, 'put').parameters.map((p) => p.name)).toContain('If-Match');
+      expect(Object.keys(op(path, 'put').responses)).toContain('412');
+    }
+    const reference = op('/reference/allergens', 'get');
+    expect(reference.parameters.map((p) => p.name)).toContain('If-None-Match');
+    expect(Object.keys(reference.responses)).toContain('304');
+  });
+
   it('a broken document fails the same validation', () => {
     expect(
       validateOpenApi({ openapi: '3.1.0', paths: { '/x': { get: { responses: 'nope' } } } }).status,
