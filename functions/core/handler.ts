@@ -21,6 +21,8 @@ type Result = APIGatewayProxyStructuredResultV2;
 
 /** Per-request state the middlewares and the dispatcher share, kept on the Lambda context. */
 interface RequestState {
+  /** This request's logger: its keys (request id, route) never reach a concurrent request's lines. */
+  log: typeof logger;
   route?: Route;
   caller?: Caller;
   input?: ParsedInput;
@@ -36,20 +38,24 @@ const requestContext = (byKey: ReadonlyMap<string, Route>): Middleware => {
   const requestContextAfter: middy.MiddlewareFn<Event, Result, Error, AppContext> = (request) => {
     const s = request.context.state;
     const status = request.response?.statusCode ?? 500;
-    logger[status >= 500 ? 'error' : 'info']('request', {
+    s.log[status >= 500 ? 'error' : 'info']('request', {
       status,
       duration_ms: Math.round(performance.now() - s.started),
       user_id: s.caller?.userId,
     });
-    logger.removeKeys(['request_id', 'route']);
   };
   return {
     before: function requestContextBefore(request) {
-      request.context.state = { started: performance.now(), route: byKey.get(request.event.routeKey) };
-      logger.appendKeys({
-        request_id: request.event.requestContext.requestId,
-        route: request.event.routeKey,
-      });
+      request.context.state = {
+        started: performance.now(),
+        route: byKey.get(request.event.routeKey),
+        log: logger.createChild({
+          persistentKeys: {
+            request_id: request.event.requestContext.requestId,
+            route: request.event.routeKey,
+          },
+        }),
+      };
     },
     after: requestContextAfter,
     onError: requestContextAfter,
@@ -76,7 +82,7 @@ const accessLog = (): Middleware => {
         ms: Math.round(performance.now() - s.started),
       });
     } catch (err) {
-      logger.warn('access log not written', { error: describeError(err) });
+      s.log.warn('access log not written', { error: describeError(err) });
     }
   };
   return { after: accessLogAfter, onError: accessLogAfter };
@@ -87,7 +93,8 @@ const problemDetails = (): Middleware => ({
   onError: function problemDetailsOnError(request) {
     if (request.response !== undefined) return;
     const { problem, headers } = problemFor(request.error, request.event.requestContext.requestId);
-    if (problem.status >= 500) logger.error('request failed', { error: describeError(request.error) });
+    if (problem.status >= 500)
+      request.context.state.log.error('request failed', { error: describeError(request.error) });
     request.response = problemResponse(problem, headers);
   },
 });
