@@ -96,6 +96,12 @@ export async function profileId(tx: Tx, userId: string): Promise<string> {
   return (row as { id: string }).id;
 }
 
+/** SET of a PATCH on notes and diagnosis date: a field left out (undefined) keeps its value, null clears it. */
+const notesAndDiagnosis = (tx: Tx, change: { notes?: StoredNote; diagnosedDate?: string | null }) => tx`
+  notes_encrypted = case when ${change.notes !== undefined} then ${change.notes?.encrypted ?? null}::bytea else notes_encrypted end,
+  notes_key_version = case when ${change.notes !== undefined} then ${change.notes?.keyVersion ?? null}::smallint else notes_key_version end,
+  diagnosed_date = case when ${change.diagnosedDate !== undefined} then ${change.diagnosedDate ?? null}::date else diagnosed_date end`;
+
 // ---- allergies -----------------------------------------------------------------------------
 
 export interface AllergyRow {
@@ -159,9 +165,7 @@ export async function updateAllergy(
   const rows = await tx`
     update public.user_allergies set
       severity = coalesce(${change.severity ?? null}, severity),
-      notes_encrypted = case when ${change.notes !== undefined} then ${change.notes?.encrypted ?? null}::bytea else notes_encrypted end,
-      notes_key_version = case when ${change.notes !== undefined} then ${change.notes?.keyVersion ?? null}::smallint else notes_key_version end,
-      diagnosed_date = case when ${change.diagnosedDate !== undefined} then ${change.diagnosedDate ?? null}::date else diagnosed_date end
+      ${notesAndDiagnosis(tx, change)}
     where id = ${id}
     returning id`;
   return rows.length > 0;
@@ -250,10 +254,7 @@ export async function updateMedicalCondition(
   change: { notes?: StoredNote; diagnosedDate?: string | null },
 ): Promise<boolean> {
   const rows = await tx`
-    update public.user_medical_conditions set
-      notes_encrypted = case when ${change.notes !== undefined} then ${change.notes?.encrypted ?? null}::bytea else notes_encrypted end,
-      notes_key_version = case when ${change.notes !== undefined} then ${change.notes?.keyVersion ?? null}::smallint else notes_key_version end,
-      diagnosed_date = case when ${change.diagnosedDate !== undefined} then ${change.diagnosedDate ?? null}::date else diagnosed_date end
+    update public.user_medical_conditions set ${notesAndDiagnosis(tx, change)}
     where id = ${id}
     returning id`;
   return rows.length > 0;
