@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { repoRoot } from '../support';
@@ -14,6 +14,8 @@ function start(localDir: string): Promise<{ child: ChildProcess; url: string; ou
   };
   delete env.DATABASE_URL;
   delete env.JWT_SECRET;
+  delete env.MAIL_DIR;
+  delete env.APP_BASE_URL;
   const child = spawn(
     process.execPath,
     ['--import', 'tsx', join(repoRoot, 'functions', 'local', 'start.ts')],
@@ -73,5 +75,30 @@ describe('npm start', () => {
     });
     expect(again.status).toBe(409);
     expect(await stop(second.child)).toBe(0);
+  });
+
+  it('links its emails to the port it bound, not to 3000', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'eatsential-local-'));
+    const api = await start(dir);
+    try {
+      const register = await fetch(`${api.url}/auth/register`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({
+          username: 'linked_user',
+          email: 'linked@example.com',
+          password: 'a perfectly long password',
+        }),
+      });
+      expect(register.status).toBe(202);
+
+      const [file] = readdirSync(join(dir, 'mail'));
+      const email = readFileSync(join(dir, 'mail', file as string), 'utf8');
+      expect(email).toContain(`${api.url}/verify-email?token=`);
+      expect(api.url).not.toBe('http://localhost:3000');
+      expect(api.output()).toContain('POST the token to /auth/verify-email');
+    } finally {
+      await stop(api.child);
+    }
   });
 });
