@@ -6,6 +6,7 @@
  */
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
+import { networkInterfaces } from 'node:os';
 import { join, resolve } from 'node:path';
 import { createSql } from '../core/db';
 import { connectionFailure } from '../core/dbUrl';
@@ -73,6 +74,13 @@ async function main() {
     // Email links name the app's pages; with no app running locally, they at least name this server.
     process.env.APP_BASE_URL ??= url;
     console.log(`Eatsential API listening on ${url} (OpenAPI at /openapi.json)`);
+    if (host === '0.0.0.0' || host === '::') {
+      const lan = Object.values(networkInterfaces())
+        .flat()
+        .filter((a) => a !== undefined && !a.internal && a.family === 'IPv4')
+        .map((a) => `http://${a?.address}:${bound}`);
+      if (lan.length) console.log(`from other devices on this network: ${lan.join(', ')}`);
+    }
     console.log(
       `emails are .eml files in ${process.env.MAIL_DIR}; their links are pages of the app, not of this API: ` +
         'POST the token to /auth/verify-email or /auth/password-reset/confirm',
