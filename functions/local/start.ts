@@ -100,6 +100,13 @@ async function main() {
   };
   process.on('SIGINT', () => void stop('SIGINT'));
   process.on('SIGTERM', () => void stop('SIGTERM'));
+  process.on('SIGHUP', () => void stop('SIGHUP'));
+  // A process manager may signal `npm` alone, which passes the signal to the shell running this
+  // script, not to this process: once the parent is gone this process is re-parented, so stop.
+  const parent = process.ppid;
+  setInterval(() => {
+    if (process.ppid !== parent) void stop('parent exited');
+  }, 500).unref();
 }
 
 main().catch((e: unknown) => {

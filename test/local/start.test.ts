@@ -1,11 +1,15 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
+import { connect } from 'node:net';
 import { join } from 'node:path';
 import { repoRoot } from '../support';
 
 /** `npm start` as a person runs it: its own process, its own data directory, Ctrl-C to stop. */
-function start(localDir: string): Promise<{ child: ChildProcess; url: string; output: () => string }> {
+function start(
+  localDir: string,
+  via: 'node' | 'npm' = 'node',
+): Promise<{ child: ChildProcess; url: string; output: () => string }> {
   const env: NodeJS.ProcessEnv = {
     ...process.env,
     EATSENTIAL_LOCAL_DIR: localDir,
@@ -16,15 +20,15 @@ function start(localDir: string): Promise<{ child: ChildProcess; url: string; ou
   delete env.JWT_SECRET;
   delete env.MAIL_DIR;
   delete env.APP_BASE_URL;
-  const child = spawn(
-    process.execPath,
-    ['--import', 'tsx', join(repoRoot, 'functions', 'local', 'start.ts')],
-    {
-      cwd: repoRoot,
-      env,
-      stdio: ['ignore', 'pipe', 'pipe'],
-    },
-  );
+  const child =
+    via === 'npm'
+      ? // Its own process group, so that the test can clean up whatever npm leaves behind.
+        spawn('npm', ['start'], { cwd: repoRoot, env, stdio: ['ignore', 'pipe', 'pipe'], detached: true })
+      : spawn(process.execPath, ['--import', 'tsx', join(repoRoot, 'functions', 'local', 'start.ts')], {
+          cwd: repoRoot,
+          env,
+          stdio: ['ignore', 'pipe', 'pipe'],
+        });
   let out = '';
   return new Promise((resolve, reject) => {
     const onData = (chunk: Buffer) => {
@@ -36,6 +40,25 @@ function start(localDir: string): Promise<{ child: ChildProcess; url: string; ou
     child.stderr?.on('data', onData);
     child.once('exit', (code) => reject(new Error(`npm start exited with ${code}: ${out}`)));
   });
+}
+
+/** True once nothing accepts connections at `url` any more. */
+async function freed(url: string, withinMs: number): Promise<boolean> {
+  const { hostname, port } = new URL(url);
+  const deadline = Date.now() + withinMs;
+  while (Date.now() < deadline) {
+    const refused = await new Promise<boolean>((resolve) => {
+      const socket = connect({ host: hostname, port: Number(port) });
+      socket.once('connect', () => {
+        socket.destroy();
+        resolve(false);
+      });
+      socket.once('error', () => resolve(true));
+    });
+    if (refused) return true;
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+  return false;
 }
 
 const stop = (child: ChildProcess) =>
@@ -99,6 +122,25 @@ describe('npm start', () => {
       expect(api.output()).toContain('POST the token to /auth/verify-email');
     } finally {
       await stop(api.child);
+    }
+  });
+
+  it('stops when a process manager sends SIGTERM to npm alone, freeing its port', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'eatsential-local-'));
+    const api = await start(dir, 'npm');
+    const group = api.child.pid as number;
+    try {
+      expect((await fetch(`${api.url}/health`)).status).toBe(200);
+
+      api.child.kill('SIGTERM');
+
+      expect(await freed(api.url, 10_000)).toBe(true);
+    } finally {
+      try {
+        process.kill(-group, 'SIGKILL');
+      } catch {
+        // the group is gone already
+      }
     }
   });
 });
