@@ -2,12 +2,18 @@ import { createSecretKey, type KeyObject } from 'node:crypto';
 import { cached, EnvSecretSource, SecretsManagerSource, type SecretSource } from './secrets';
 
 /**
- * The runtime configuration of a Lambda container, read from its environment once.
+ * The runtime configuration of a Lambda container, read from its environment.
  * In AWS the environment holds ARNs; values come from Secrets Manager. Locally (`npm start`,
  * tests) `DATABASE_URL` and `JWT_SECRET` are set directly.
  */
 export const env = {
-  appBaseUrl: process.env.APP_BASE_URL ?? 'http://localhost:3000',
+  /**
+   * Where the app's pages are (email links: `/verify-email?token=…`, `/reset-password?token=…`).
+   * Read when used: `npm start` sets it once it knows the port it bound.
+   */
+  get appBaseUrl(): string {
+    return process.env.APP_BASE_URL ?? 'http://localhost:3000';
+  },
   mailFrom: process.env.MAIL_FROM ?? 'Eatsential <no-reply@eatsential.local>',
 };
 

@@ -17,7 +17,21 @@ export interface Keyset {
   readonly id: string;
 }
 
-const keyset = z.strictObject({ at: z.iso.datetime({ offset: true }), id: z.uuid() });
+/**
+ * Cursor timestamps a client may have tampered with must still be values PostgreSQL reads without
+ * an error: offsets within ±15:59 (SQLSTATE 22009 beyond), no year 0 (22008), and, more narrowly,
+ * an instant between 1970 and 9999 (every row this API pages through was written in that span).
+ */
+const earliest = Date.UTC(1970, 0, 1);
+const latest = Date.UTC(10000, 0, 1);
+const keysetAt = z.iso.datetime({ offset: true }).refine((at) => {
+  const offsetHours = /([+-])(\d{2}):\d{2}$/.exec(at)?.[2];
+  if (offsetHours !== undefined && Number(offsetHours) > 15) return false;
+  const instant = Date.parse(at);
+  return instant >= earliest && instant < latest;
+}, 'out of range');
+
+const keyset = z.strictObject({ at: keysetAt, id: z.uuid() });
 
 export function encodeCursor(k: Keyset): string {
   return Buffer.from(JSON.stringify(k)).toString('base64url');

@@ -56,6 +56,7 @@ const sqlStates: Record<string, { status: number; code: string; detail: string; 
   '22003': { status: 400, code: 'value_out_of_range', detail: 'A number is out of range' },
   '22007': { status: 400, code: 'invalid_datetime', detail: 'A date or time is not valid' },
   '22008': { status: 400, code: 'invalid_datetime', detail: 'A date or time is out of range' },
+  '22009': { status: 400, code: 'invalid_datetime', detail: 'A time zone offset is out of range' },
   '22P02': { status: 400, code: 'invalid_value', detail: 'A value has the wrong format' },
   '22023': { status: 400, code: 'invalid_value', detail: 'A value is not valid' },
   '42501': { status: 403, code: 'forbidden', detail: 'This record is not yours to change' },

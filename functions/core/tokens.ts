@@ -1,4 +1,4 @@
-import { errors, jwtVerify, SignJWT } from 'jose';
+import { errors, jwtVerify, SignJWT, type JWTPayload } from 'jose';
 import { jwtKey } from './config';
 import { UnauthorizedError } from './errors';
 
@@ -26,6 +26,15 @@ export async function signAccessToken(caller: Caller): Promise<string> {
 }
 
 const uuid = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+/** How far ahead of this clock the clock of the Lambda that issued a token may be. */
+export const clockSkewSeconds = 60;
+
+const refused = (message: string, code: 'invalid_token' | 'token_expired', cause?: unknown) =>
+  new UnauthorizedError(message, {
+    code,
+    headers: { 'www-authenticate': `Bearer error="invalid_token"` },
+    cause,
+  });
 
 /** Verifies an `Authorization` header value; the algorithm is pinned, so `alg: none` or RS/HS confusion fails. */
 export async function verifyAuthorization(header: string | undefined): Promise<Caller> {
@@ -36,30 +45,39 @@ export async function verifyAuthorization(header: string | undefined): Promise<C
       headers: { 'www-authenticate': 'Bearer' },
     });
   }
+  let payload: JWTPayload;
   try {
-    const { payload } = await jwtVerify(match[1], await jwtKey(), {
+    // jose checks `exp` only when present: a token without one would never expire.
+    ({ payload } = await jwtVerify(match[1], await jwtKey(), {
       algorithms: ['HS256'],
       issuer,
       audience,
-    });
-    const { sub, role, sid } = payload;
-    if (
-      typeof sub !== 'string' ||
-      !uuid.test(sub) ||
-      typeof sid !== 'string' ||
-      !uuid.test(sid) ||
-      (role !== 'user' && role !== 'admin')
-    ) {
-      throw new UnauthorizedError('The access token is malformed', { code: 'invalid_token' });
-    }
-    return { userId: sub, role, sessionId: sid };
+      requiredClaims: ['exp', 'iat'],
+    }));
   } catch (e) {
-    if (e instanceof UnauthorizedError) throw e;
-    const expired = e instanceof errors.JWTExpired;
-    throw new UnauthorizedError(expired ? 'The access token has expired' : 'The access token is invalid', {
-      code: expired ? 'token_expired' : 'invalid_token',
-      headers: { 'www-authenticate': `Bearer error="invalid_token"` },
-      cause: e,
-    });
+    throw e instanceof errors.JWTExpired
+      ? refused('The access token has expired', 'token_expired', e)
+      : refused('The access token is invalid', 'invalid_token', e);
   }
+  const { sub, role, sid, iat, exp } = payload;
+  const now = Math.floor(Date.now() / 1000);
+  // Issued in the future, or living longer than this API issues tokens for: not one of ours.
+  if (
+    iat === undefined ||
+    exp === undefined ||
+    iat > now + clockSkewSeconds ||
+    exp - iat > accessTokenSeconds
+  ) {
+    throw refused('The access token is invalid', 'invalid_token');
+  }
+  if (
+    typeof sub !== 'string' ||
+    !uuid.test(sub) ||
+    typeof sid !== 'string' ||
+    !uuid.test(sid) ||
+    (role !== 'user' && role !== 'admin')
+  ) {
+    throw refused('The access token is malformed', 'invalid_token');
+  }
+  return { userId: sub, role, sessionId: sid };
 }

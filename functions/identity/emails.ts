@@ -2,8 +2,10 @@ import { env } from '../core/config';
 import type { MailMessage } from '../core/mail';
 
 /**
- * The identity emails. Each link carries its token, and the token also stands alone on its own
- * line so it can be copied into an API call (the README's curl walk-through does).
+ * The identity emails. Each link is a page of the app (`APP_BASE_URL`), not of the API: the app
+ * reads the token from it and POSTs it to `/auth/verify-email` or `/auth/password-reset/confirm`.
+ * The token also stands alone on its own line so it can be copied into an API call (the README's
+ * curl walk-through does).
  */
 const signature = '\n-- \nEatsential\n';
 

@@ -161,6 +161,9 @@ const meBody = (row: q.MeRow) => ({
 /** At most one verification or reset email per account per minute; further requests are dropped silently. */
 const resendIntervalSeconds = 60;
 
+/** The owner of an address is told at most this often that someone tried to register with it. */
+const registrationAttemptInterval = '1 hour';
+
 const emailedTokens = {
   email_verify: { lifetime: tokenLifetime.emailVerify, compose: verificationEmail },
   password_reset: { lifetime: tokenLifetime.passwordReset, compose: passwordResetEmail },
@@ -216,12 +219,17 @@ export const operations: Operations<'identity'> = {
             return new ConflictError('This username is taken', { code: 'username_taken' });
           }
           const existing = await q.accountByEmail(tx, body.email);
+          // Told once an hour at most: repeating the request must not flood someone's mailbox.
+          const emailed =
+            existing !== undefined &&
+            (await q.claimRegistrationAttemptEmail(tx, existing.id, registrationAttemptInterval));
           await q.audit(tx, {
             userId: existing?.id ?? null,
             event: 'registration_existing_email',
             ip: request.ip,
+            detail: { emailed },
           });
-          await mailer().send(registrationAttemptEmail(body.email));
+          if (emailed) await mailer().send(registrationAttemptEmail(body.email));
           return undefined;
         }
         await q.recordPasswordHistory(tx, user.id, passwordHash);

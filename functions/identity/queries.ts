@@ -260,6 +260,24 @@ export async function consumeToken(
   return row && { userId: row.user_id };
 }
 
+/**
+ * Claims the right to email the owner of `userId` that someone tried to register with their
+ * address: true at most once per `interval`, also under concurrent registrations (the upsert
+ * takes the row's lock).
+ */
+export async function claimRegistrationAttemptEmail(
+  tx: Tx,
+  userId: string,
+  interval: string,
+): Promise<boolean> {
+  const rows = await tx`
+    insert into auth.registration_attempt_emails as r (user_id) values (${userId})
+    on conflict (user_id) do update set sent_at = now()
+      where r.sent_at <= now() - ${interval}::interval
+    returning user_id`;
+  return rows.length > 0;
+}
+
 // ---- sessions -----------------------------------------------------------------------------------
 
 export async function createSession(

@@ -138,20 +138,60 @@ function lambdaContext(domain: Domain, requestId: string): Context {
   };
 }
 
+const invalidPath = (message: string) => new BadRequestError(message, { code: 'invalid_path' });
+
+/**
+ * The path of the raw request target, refused unless it is canonical. The URL parser would
+ * resolve dot segments (also written `%2e%2e`), read `\` as `/` and `//host` as another host, so
+ * that `DELETE /me/sessions/..` would reach `DELETE /me`; API Gateway routes the path as sent.
+ * One trailing slash is tolerated.
+ */
+export function canonicalPath(target: string): string {
+  const path = target.split(/[?#]/, 1)[0] ?? '';
+  if (!path.startsWith('/')) throw invalidPath('The path must start with /');
+  const segments = path.slice(1).split('/');
+  segments.forEach((segment, i) => {
+    if (segment === '' && i < segments.length - 1) throw invalidPath('The path has an empty segment');
+    let decoded: string;
+    try {
+      decoded = decodeURIComponent(segment);
+    } catch {
+      throw invalidPath('The path is not valid percent-encoding');
+    }
+    if (decoded === '.' || decoded === '..' || decoded.includes('\\')) {
+      throw invalidPath('The path has a dot segment or a backslash');
+    }
+  });
+  return path;
+}
+
+function refuse(req: IncomingMessage, res: ServerResponse, error: AppError): void {
+  req.resume();
+  const { problem, headers } = problemFor(error);
+  send(res, problemResponse(problem, headers));
+}
+
 async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+  let raw: string;
+  try {
+    raw = canonicalPath(req.url ?? '/');
+  } catch (e) {
+    return refuse(req, res, e as AppError);
+  }
   const url = new URL(req.url ?? '/', 'http://localhost');
-  const path = url.pathname.length > 1 ? url.pathname.replace(/\/+$/, '') : url.pathname;
+  const path = raw.length > 1 ? raw.replace(/\/$/, '') : raw;
   const candidates = matchers.map((m) => ({ m, hit: m.pattern.exec(path) })).filter((c) => c.hit);
   const match = candidates.find((c) => c.m.route.method === req.method);
   if (!match?.hit) {
-    req.resume();
-    const error: AppError = candidates.length
-      ? new MethodNotAllowedError('This method is not allowed here', {
-          headers: { allow: candidates.map((c) => c.m.route.method).join(', ') },
-        })
-      : new NotFoundError('No such route');
-    const { problem, headers } = problemFor(error);
-    return send(res, problemResponse(problem, headers));
+    return refuse(
+      req,
+      res,
+      candidates.length
+        ? new MethodNotAllowedError('This method is not allowed here', {
+            headers: { allow: candidates.map((c) => c.m.route.method).join(', ') },
+          })
+        : new NotFoundError('No such route'),
+    );
   }
   const body = await readBody(req);
   let event: APIGatewayProxyEventV2;

@@ -1,10 +1,12 @@
 /**
  * `npm start`: the whole API on this machine. An embedded PostgreSQL (PGlite) keeps its data under
  * `.local/pgdata` unless DATABASE_URL names a server; migrations and demo data are applied, and
- * the same Lambda handlers answer at http://localhost:3000 (PORT to change).
+ * the same Lambda handlers answer at http://localhost:3000 (PORT and HOST to change). Email links
+ * use that address unless APP_BASE_URL is set.
  */
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
+import { networkInterfaces } from 'node:os';
 import { join, resolve } from 'node:path';
 import { createSql } from '../core/db';
 import { connectionFailure } from '../core/dbUrl';
@@ -15,6 +17,16 @@ import { startEmbeddedPostgres, type EmbeddedPostgres } from './embeddedPostgres
 const root = join(__dirname, '..', '..');
 /** Local state: data directory, development secrets, emails. */
 const local = resolve(process.env.EATSENTIAL_LOCAL_DIR ?? join(root, '.local'));
+
+/** How to reach a server bound to `host`: loopback and any-address binds as `localhost`. */
+function urlOf(host: string, port: number): string {
+  const name = ['', '127.0.0.1', '::1', '0.0.0.0', '::', 'localhost'].includes(host)
+    ? 'localhost'
+    : host.includes(':')
+      ? `[${host}]`
+      : host;
+  return `http://${name}:${port}`;
+}
 
 async function main() {
   const secrets = loadDevSecrets(join(local, 'secrets.json'));
@@ -59,7 +71,21 @@ async function main() {
   const host = process.env.HOST ?? '127.0.0.1';
   server.listen(port, host, () => {
     const { port: bound } = server.address() as AddressInfo;
-    console.log(`Eatsential API listening on http://localhost:${bound} (OpenAPI at /openapi.json)`);
+    const url = urlOf(host, bound);
+    // Email links name the app's pages; with no app running locally, they at least name this server.
+    process.env.APP_BASE_URL ??= url;
+    console.log(`Eatsential API listening on ${url} (OpenAPI at /openapi.json)`);
+    if (host === '0.0.0.0' || host === '::') {
+      const lan = Object.values(networkInterfaces())
+        .flat()
+        .filter((a) => a !== undefined && !a.internal && a.family === 'IPv4')
+        .map((a) => `http://${a?.address}:${bound}`);
+      if (lan.length) console.log(`from other devices on this network: ${lan.join(', ')}`);
+    }
+    console.log(
+      `emails are .eml files in ${process.env.MAIL_DIR}; their links are pages of the app, not of this API: ` +
+        'POST the token to /auth/verify-email or /auth/password-reset/confirm',
+    );
   });
 
   let stopping = false;
@@ -75,6 +101,13 @@ async function main() {
   };
   process.on('SIGINT', () => void stop('SIGINT'));
   process.on('SIGTERM', () => void stop('SIGTERM'));
+  process.on('SIGHUP', () => void stop('SIGHUP'));
+  // A process manager may signal `npm` alone, which passes the signal to the shell running this
+  // script, not to this process: once the parent is gone this process is re-parented, so stop.
+  const parent = process.ppid;
+  setInterval(() => {
+    if (process.ppid !== parent) void stop('parent exited');
+  }, 500).unref();
 }
 
 main().catch((e: unknown) => {

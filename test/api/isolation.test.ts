@@ -52,6 +52,38 @@ describe("one user's token and another user's account", () => {
     expect(third.body.next_cursor).toBeNull();
   });
 
+  const cursorOf = (at: string) =>
+    Buffer.from(JSON.stringify({ at, id: '00000000-0000-4000-8000-000000000000' })).toString('base64url');
+
+  it.each([
+    ['a time zone offset PostgreSQL refuses', '9999-12-31T23:59:59-23:59'],
+    ['year 0, which does not exist', '0000-01-01T00:00:00Z'],
+    ['a date before 1970', '1969-12-31T23:59:59Z'],
+    ['an instant after 9999', '9999-12-31T23:59:59-15:00'],
+    ['a day that is not in the calendar', '2026-02-29T00:00:00Z'],
+  ])('refuses a cursor with %s with 400 invalid_cursor', async (_what, at) => {
+    const a = await createUser(api.db);
+
+    const r = await api.request('GET', `/me/sessions?cursor=${cursorOf(at)}`, { token: a.token });
+
+    expect(r.status).toBe(400);
+    expect(r.headers.get('content-type')).toBe('application/problem+json');
+    expect(r.body.code).toBe('invalid_cursor');
+  });
+
+  it.each([
+    ['far in the future', '9999-12-31T00:00:00Z'],
+    ['at the widest offset PostgreSQL reads', '9000-01-01T00:00:00+15:59'],
+    ['with microseconds', '9000-01-01T00:00:00.123456Z'],
+  ])('takes a cursor %s and answers the rows before it', async (_what, at) => {
+    const a = await createUser(api.db);
+
+    const r = await api.request('GET', `/me/sessions?cursor=${cursorOf(at)}`, { token: a.token });
+
+    expect(r.status).toBe(200);
+    expect(r.body.items.map((s: { id: string }) => s.id)).toEqual([a.sessionId]);
+  });
+
   it('lets an administrator list every account, without email addresses', async () => {
     const admin = await createUser(api.db, { role: 'admin' });
     const someone = await createUser(api.db);

@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { routes } from '../../functions/routes';
@@ -58,5 +58,26 @@ describe('GET /openapi.json', () => {
     expect(
       validateOpenApi({ openapi: '3.1.0', paths: { '/x': { get: { responses: 'nope' } } } }).status,
     ).not.toBe(0);
+  });
+});
+
+describe('npm run openapi', () => {
+  it('writes openapi.json where neither lint nor git looks', () => {
+    const out = join(mkdtempSync(join(tmpdir(), 'eatsential-openapi-')), 'openapi.json');
+    const written = spawnSync(
+      process.execPath,
+      ['--import', 'tsx', join(repoRoot, 'functions', 'openapi', 'cli.ts'), out],
+      { cwd: repoRoot, encoding: 'utf8' },
+    );
+    expect(written.status).toBe(0);
+    expect(JSON.parse(readFileSync(out, 'utf8')).openapi).toBe('3.1.0');
+
+    const prettier = join(repoRoot, 'node_modules', 'prettier', 'bin', 'prettier.cjs');
+    const info = spawnSync(process.execPath, [prettier, '--file-info', 'openapi.json'], {
+      cwd: repoRoot,
+      encoding: 'utf8',
+    });
+    expect(JSON.parse(info.stdout)).toMatchObject({ ignored: true });
+    expect(spawnSync('git', ['check-ignore', '-q', 'openapi.json'], { cwd: repoRoot }).status).toBe(0);
   });
 });

@@ -134,6 +134,27 @@ describe('access tokens', () => {
           .sign(key),
     ],
     [
+      'never-expiring',
+      async (u: { id: string; sessionId: string }) =>
+        new SignJWT(claims(u.id, u.sessionId))
+          .setProtectedHeader({ alg: 'HS256' })
+          .setIssuer('eatsential')
+          .setAudience('eatsential-api')
+          .setIssuedAt()
+          .sign(key),
+    ],
+    [
+      'future-dated',
+      async (u: { id: string; sessionId: string }) =>
+        new SignJWT(claims(u.id, u.sessionId))
+          .setProtectedHeader({ alg: 'HS256' })
+          .setIssuer('eatsential')
+          .setAudience('eatsential-api')
+          .setIssuedAt(Math.floor(Date.now() / 1000) + 600)
+          .setExpirationTime(Math.floor(Date.now() / 1000) + 1200)
+          .sign(key),
+    ],
+    [
       'signed with another key',
       async (u: { id: string; sessionId: string }) =>
         new SignJWT(claims(u.id, u.sessionId))

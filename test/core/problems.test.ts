@@ -30,6 +30,20 @@ describe('the error mapper', () => {
       () => db.sql`insert into health.allergens (name, category) values ('Pollen', 'Weather')`,
     ],
     ['text that is not a uuid', '22P02', 400, 'invalid_value', () => db.sql`select ${'not-a-uuid'}::uuid`],
+    [
+      'a date out of range',
+      '22008',
+      400,
+      'invalid_datetime',
+      () => db.sql`select ${'0000-01-01T00:00:00Z'}::timestamptz`,
+    ],
+    [
+      'a time zone offset out of range',
+      '22009',
+      400,
+      'invalid_datetime',
+      () => db.sql`select ${'9999-12-31T23:59:59-23:59'}::timestamptz`,
+    ],
     ['a NUL character', '22021', 400, 'invalid_characters', () => db.sql`select ${'phone\u0000'}::text`],
     [
       'a row-level security refusal',

@@ -113,6 +113,28 @@ describe('a signed-in user cannot', () => {
     }
   });
 
+  it.each(['eatsential_api', 'eatsential_write'])(
+    "read the server's statement statistics or call a trigger function directly (as %s)",
+    async (role) => {
+      const objects = await db.sql<{ name: string; allowed: boolean }[]>`
+        select p.oid::regprocedure::text as name, has_function_privilege(${role}, p.oid, 'execute') as allowed
+        from pg_depend d join pg_extension e on e.oid = d.refobjid join pg_proc p on p.oid = d.objid
+        where d.deptype = 'e' and e.extname = 'pg_stat_statements' and d.classid = 'pg_proc'::regclass
+        union all
+        select c.oid::regclass::text, has_table_privilege(${role}, c.oid, 'select')
+        from pg_depend d join pg_extension e on e.oid = d.refobjid join pg_class c on c.oid = d.objid
+        where d.deptype = 'e' and e.extname = 'pg_stat_statements' and d.classid = 'pg_class'::regclass
+        union all
+        select 'auth.keep_revocation_final()', has_function_privilege(${role}, 'auth.keep_revocation_final()', 'execute')`;
+      const [shipped] = await db.sql<{ is: boolean }[]>`
+        select exists (select 1 from pg_available_extensions where name = 'pg_stat_statements') as is`;
+
+      // Where the server ships the extension (PostgreSQL, not PGlite), its view is among them.
+      if (shipped?.is) expect(objects.map((o) => o.name)).toContain('pg_stat_statements');
+      expect(objects.filter((o) => o.allowed)).toEqual([]);
+    },
+  );
+
   it("reach other accounts through the identity service's role", async () => {
     const [a] = [await createUser(db.sql), await createUser(db.sql)];
     const visible = (userId: string) =>

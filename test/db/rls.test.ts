@@ -77,6 +77,8 @@ const ownedTables: OwnedTable[] = [
     row: (u) => ({ user_id: u.id, password_hash: 'scrypt$old' }) },
   { table: 'auth.rotated_refresh_tokens', key: 'token_hash', column: 'rotated_at', write: [],
     row: (u, _n, r) => ({ token_hash: randomBytes(32), session_id: r.sessionOf.get(u.id) }) },
+  { table: 'auth.registration_attempt_emails', key: 'user_id', column: 'sent_at', write: [],
+    row: (u) => ({ user_id: u.id }) },
 ];
 
 const mentalWellnessTables = ownedTables.filter((t) => t.table.startsWith('health.'));

@@ -1,6 +1,8 @@
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { run } from '../../functions/jobs/partitions/handler';
+import { jobs } from '../../functions/jobs/table';
+import { migrate } from '../../sql/migrator';
 import { repoRoot, useTestDatabase } from '../support';
 
 describe('partition maintenance job', () => {
@@ -65,9 +67,43 @@ describe('npm run job -- partitions', () => {
     });
   });
 
-  it('names the jobs when asked for one that does not exist', () => {
+  it('names every job and what it does when asked for one that does not exist', () => {
     const out = cli(['nonsense']);
     expect(out.status).toBe(2);
-    expect(out.stderr).toContain('partitions');
+    expect(out.stderr).toContain('there is no job "nonsense"');
+    for (const job of jobs) {
+      expect(out.stderr.split('\n')).toContainEqual(expect.stringMatching(new RegExp(`^ +${job.name} +\\S`)));
+      expect(out.stderr).toContain(job.description);
+    }
+  });
+});
+
+describe('npm run job on a database that was never migrated', () => {
+  const db = useTestDatabase({ empty: true });
+  const cli = (args: string[]) =>
+    spawnSync(process.execPath, ['--import', 'tsx', join(repoRoot, 'functions', 'jobs', 'cli.ts'), ...args], {
+      cwd: repoRoot,
+      encoding: 'utf8',
+      env: { ...process.env, DATABASE_URL: db.url, LOG_LEVEL: 'SILENT' },
+    });
+
+  it('says to run the migrations instead of printing an SQL error', () => {
+    const out = cli(['partitions']);
+
+    expect(out.status).toBe(1);
+    expect(out.stderr.trim().split('\n')).toEqual([
+      expect.stringMatching(/is not migrated: run npm run db:migrate$/),
+    ]);
+  });
+
+  it('says so too when only the first migrations ran', async () => {
+    await migrate(db.sql, { to: '20261124000100' });
+
+    const out = cli(['partitions']);
+
+    expect(out.status).toBe(1);
+    expect(out.stderr.trim().split('\n')).toEqual([
+      expect.stringMatching(/lacks what the job needs \(SQLSTATE \w+\): run npm run db:migrate$/),
+    ]);
   });
 });

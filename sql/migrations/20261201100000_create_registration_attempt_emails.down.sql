@@ -1,0 +1,1 @@
+drop table auth.registration_attempt_emails;
