@@ -20,7 +20,7 @@ async function today(tx: Tx, userId: string) {
 }
 
 async function allergyOf(tx: Tx, id: string, userId: string) {
-  const row = await q.allergy(tx, id);
+  const [row] = await q.allergies(tx, id);
   if (!row) throw notFound('allergy');
   return v.allergyView(row, userId);
 }

@@ -117,23 +117,14 @@ export interface AllergyRow {
   updated_at: Date;
 }
 
-const allergyColumns = (tx: Tx) => tx`
-  ua.id, ua.allergen_id, a.name as allergen_name, a.category as allergen_category, ua.severity,
-  ua.notes_encrypted, ua.notes_key_version, ua.diagnosed_date::text as diagnosed_date,
-  ua.created_at, ua.updated_at`;
-
-export const allergies = (tx: Tx) => tx<AllergyRow[]>`
-  select ${allergyColumns(tx)}
+/** The caller's allergies, or the one with this id. */
+export const allergies = (tx: Tx, id?: string) => tx<AllergyRow[]>`
+  select ua.id, ua.allergen_id, a.name as allergen_name, a.category as allergen_category, ua.severity,
+         ua.notes_encrypted, ua.notes_key_version, ua.diagnosed_date::text as diagnosed_date,
+         ua.created_at, ua.updated_at
   from public.user_allergies ua join health.allergens a on a.id = ua.allergen_id
+  ${id === undefined ? tx`` : tx`where ua.id = ${id}`}
   order by a.name`;
-
-export async function allergy(tx: Tx, id: string): Promise<AllergyRow | undefined> {
-  const [row] = await tx<AllergyRow[]>`
-    select ${allergyColumns(tx)}
-    from public.user_allergies ua join health.allergens a on a.id = ua.allergen_id
-    where ua.id = ${id}`;
-  return row;
-}
 
 /** Undefined when the allergen is unknown or retired. */
 export async function insertAllergy(
