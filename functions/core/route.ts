@@ -38,6 +38,17 @@ export interface Route<D extends string = string> {
    * `Cache-Control: private, max-age=<s>`, and a matching `If-None-Match` answers 304.
    */
   readonly cacheSeconds?: number;
+  /**
+   * The problems this route answers beyond those every route of its kind may answer (malformed
+   * input, authentication, throttling, service errors, idempotency for idempotent routes, 412 for
+   * If-Match routes): by status, the `code`s a problem may carry, e.g. `{ 409: ['username_taken'] }`.
+   * The OpenAPI document declares them, and a route answering an undeclared status or code is a
+   * defect the test suites catch.
+   */
+  readonly problems?: Readonly<Partial<Record<ProblemStatus, readonly string[]>>>;
 }
+
+/** Statuses a route may declare problem codes for. */
+export type ProblemStatus = 400 | 401 | 403 | 404 | 409 | 412 | 413 | 415 | 422 | 423 | 429;
 
 export const routeKey = (r: Pick<Route, 'method' | 'path'>): string => `${r.method} ${r.path}`;
