@@ -1,7 +1,9 @@
 /**
- * `npm run bench`: GET /me at concurrency 16 through the local server (the real handler chain)
- * beside the same SQL run directly through postgres.js at the same concurrency, on the PostgreSQL
- * named by DATABASE_URL. Prints figures; never fails on them.
+ * `npm run bench`: first the cold start of every Lambda bundle (bench/coldstart.ts); then GET /me
+ * at concurrency 16 through the local server (the real handler chain) beside the same SQL run
+ * directly through postgres.js at the same concurrency, on the PostgreSQL named by DATABASE_URL,
+ * with what one request costs on the wire (statements and round trips, bench/wire.ts). Prints
+ * figures; never fails on them.
  */
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -10,22 +12,26 @@ import { Agent, request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import postgres from 'postgres';
-import { createSql, transaction } from '../functions/core/db';
+import { createSql, transaction, type Sql, type Tx } from '../functions/core/db';
 import { writeAccessLog } from '../functions/core/accessLog';
-import { confirmSession } from '../functions/core/session';
+import { confirmed, sessionCheck } from '../functions/core/session';
+import type { Caller } from '../functions/core/tokens';
 import { migrate } from '../sql/migrator';
+import { coldStarts, printColdStarts } from './coldstart';
 import { figures, load, printTable } from './load';
+import { perCall, startWire } from './wire';
 
 const concurrency = Number(process.env.BENCH_CONCURRENCY ?? 16);
 const seconds = Number(process.env.BENCH_SECONDS ?? 8);
 
-function startServer(): Promise<{ url: string; stop: () => Promise<void> }> {
+function startServer(env: Record<string, string> = {}): Promise<{ url: string; stop: () => Promise<void> }> {
   const child = spawn(
     process.execPath,
     ['--import', 'tsx', join(__dirname, '..', 'functions', 'local', 'start.ts')],
     {
       env: {
         ...process.env,
+        ...env,
         PORT: '0',
         EATSENTIAL_LOCAL_DIR: mkdtempSync(join(tmpdir(), 'eatsential-bench-')),
       },
@@ -55,6 +61,10 @@ async function main() {
     );
     process.exit(2);
   }
+  console.log('Cold start: node -e "require(<bundle>)", whole process, median of interleaved runs');
+  printColdStarts(await coldStarts());
+  console.log('');
+
   const name = `eatsential_bench_${randomBytes(3).toString('hex')}`;
   const admin = postgres(base, { max: 1, onnotice: () => undefined });
   await admin.unsafe(`create database ${name}`);
@@ -109,25 +119,7 @@ async function run(url: string) {
     });
 
   const direct = createSql({ url }, { max: concurrency });
-  // What the API does in the database for GET /me: one transaction as the user, then the access-log row.
-  const viaSql = async () => {
-    const t = performance.now();
-    await transaction(direct, { role: 'eatsential_write', userId: caller.userId }, async (tx) => {
-      await confirmSession(tx, caller);
-      await q.me(tx, caller.userId);
-    });
-    await writeAccessLog(direct, {
-      userId: caller.userId,
-      sessionId: caller.sessionId,
-      ip: '127.0.0.1',
-      userAgent: 'bench',
-      endpoint: '/me',
-      method: 'GET',
-      status: 200,
-      ms: Math.round(performance.now() - t),
-    });
-  };
-
+  const viaSql = () => sameSql(direct, caller, q.me);
   console.log(
     `GET /me, concurrency ${concurrency}, ${seconds} s each, PostgreSQL ${(await owner`show server_version`)[0]?.server_version}`,
   );
@@ -150,8 +142,74 @@ async function run(url: string) {
 
   agent.destroy();
   await server.stop();
+
+  // One request at a time over a single connection through the relay: its cost on the wire.
+  const wire = await startWire(url);
+  const counted = await startServer({ DATABASE_URL: wire.url, DB_POOL_MAX: '1' });
+  const countedAgent = new Agent({ keepAlive: true, maxSockets: 1 });
+  const getMe = () =>
+    new Promise<void>((resolve, reject) => {
+      const req = request(
+        `${counted.url}/me`,
+        { agent: countedAgent, headers: { authorization: `Bearer ${token}` } },
+        (res) => {
+          res.resume();
+          res.on('end', () =>
+            res.statusCode === 200 ? resolve() : reject(new Error(`GET /me answered ${res.statusCode}`)),
+          );
+        },
+      );
+      req.on('error', reject);
+      req.end();
+    });
+  const wired = createSql({ url: wire.url }, { max: 1 });
+  await getMe();
+  await sameSql(wired, caller, q.me);
+  const apiWire = await perCall(wire, 50, getMe);
+  const sqlWire = await perCall(wire, 50, () => sameSql(wired, caller, q.me));
+  console.log(
+    `GET /me on the wire, per request: API ${apiWire.statements} statements in ${apiWire.roundTrips} round trips; direct ${sqlWire.statements} in ${sqlWire.roundTrips} (goal: at most 4 round trips)`,
+  );
+  countedAgent.destroy();
+  await counted.stop();
+  await wired.end();
+  await wire.close();
   await direct.end();
   await owner.end();
+}
+
+/**
+ * What the API does in the database for GET /me, through the same helpers: BEGIN with the session
+ * check, the query, then COMMIT with the access-log row.
+ */
+async function sameSql(sql: Sql, caller: Caller, query: (tx: Tx, userId: string) => Promise<unknown>) {
+  const t = performance.now();
+  let check: ReturnType<typeof sessionCheck> | undefined;
+  await transaction(
+    sql,
+    { role: 'eatsential_write', userId: caller.userId },
+    async (tx) => {
+      await confirmed(check, caller);
+      await query(tx, caller.userId);
+    },
+    {
+      prologue: (tx) => (check = sessionCheck(tx, caller)),
+      epilogue: (after) => {
+        const row = writeAccessLog(after, {
+          userId: caller.userId,
+          sessionId: caller.sessionId,
+          ip: '127.0.0.1',
+          userAgent: 'bench',
+          endpoint: '/me',
+          method: 'GET',
+          status: 200,
+          ms: Math.round(performance.now() - t),
+        });
+        row.execute();
+        return row;
+      },
+    },
+  );
 }
 
 main().catch((e: unknown) => {

@@ -1,4 +1,6 @@
+import { isIP } from 'node:net';
 import type { Sql } from './db';
+import { intLiteral, textLiteral, uuidLiteral } from './literal';
 
 export interface AccessLogEntry {
   readonly userId: string | null;
@@ -12,10 +14,16 @@ export interface AccessLogEntry {
   readonly ms: number;
 }
 
-/** One row in audit.access_logs: a single statement, outside the request's transaction. */
-export async function writeAccessLog(sql: Sql, e: AccessLogEntry): Promise<void> {
-  await sql`
+/**
+ * One row in audit.access_logs: a single statement, outside the request's transaction, as the
+ * login role (the roles a request runs as cannot write it). Sent when awaited or `execute()`d;
+ * built from literals (`literal.ts`) so it pipelines with the request's COMMIT.
+ */
+export function writeAccessLog(sql: Sql, e: AccessLogEntry) {
+  const ip = e.ip !== null && isIP(e.ip) ? e.ip : null;
+  return sql.unsafe(`
     insert into audit.access_logs (user_id, session_id, ip_address, user_agent, endpoint, method, status_code, response_time_ms)
-    values (${e.userId}, ${e.sessionId}, ${e.ip}, ${e.userAgent?.slice(0, 512) ?? null}, ${e.endpoint},
-            ${e.method.slice(0, 10)}, ${e.status}, ${e.ms})`;
+    values (${uuidLiteral(e.userId)}, ${uuidLiteral(e.sessionId)}, ${textLiteral(ip)}::inet,
+            ${textLiteral(e.userAgent?.slice(0, 512) ?? null)}, ${textLiteral(e.endpoint)},
+            ${textLiteral(e.method.slice(0, 10))}, ${intLiteral(e.status)}, ${intLiteral(e.ms)})`);
 }

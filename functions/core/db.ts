@@ -1,8 +1,10 @@
 import postgres from 'postgres';
 import { secrets } from './config';
+import { textLiteral } from './literal';
 
 export type Sql = postgres.Sql;
-export type Tx = postgres.TransactionSql;
+/** A connection of its own, inside a transaction: what `transaction` hands its callback. */
+export type Tx = postgres.ReservedSql;
 
 /**
  * Where to connect. Locally a URL (`DATABASE_URL`); in AWS the RDS Proxy endpoint and the
@@ -67,19 +69,58 @@ export function createSql(target: DbTarget, options: ClientOptions = {}): Sql {
 export type DbRole = 'eatsential_write' | 'eatsential_auth' | 'eatsential_admin';
 
 /**
+ * Work to start right after COMMIT (or ROLLBACK), in the same round trip and outside the
+ * transaction; it handles its own failure (the transaction's outcome stands either way).
+ */
+export type Epilogue<T> = (
+  sql: Sql,
+  outcome: { readonly value: T } | { readonly error: unknown },
+) => Promise<unknown> | undefined;
+
+/**
  * The one transaction helper. `app.current_user_id` and the role are transaction-local
  * (`set_config(..., true)` is `SET LOCAL`), so nothing leaks to the next request on a pooled
  * connection and nothing pins an RDS Proxy connection.
+ *
+ * Round trips: BEGIN goes out with the first statement (`prologue`, by default the one that sets
+ * the role and user) and COMMIT with the `epilogue`'s statement, so a transaction with one
+ * statement of its own costs three round trips. The connection is reserved for the transaction
+ * and given back at its end.
  */
-export function transaction<T>(
+export async function transaction<T>(
   sql: Sql,
   as: { readonly role: DbRole; readonly userId?: string | null },
   fn: (tx: Tx) => Promise<T>,
+  options: {
+    readonly prologue?: (tx: Tx) => PromiseLike<unknown>;
+    readonly epilogue?: Epilogue<T>;
+  } = {},
 ): Promise<T> {
-  return sql.begin(async (tx) => {
-    await tx`select set_config('app.current_user_id', ${as.userId ?? ''}, true), set_config('role', ${as.role}, true)`;
-    return fn(tx);
-  }) as Promise<T>;
+  const tx = await sql.reserve();
+  try {
+    let value: T;
+    try {
+      const begin = tx`begin`.execute();
+      const context =
+        options.prologue?.(tx) ??
+        tx.unsafe(
+          `select set_config('app.current_user_id', ${textLiteral(as.userId ?? '')}, true), set_config('role', ${textLiteral(as.role)}, true)`,
+        );
+      await Promise.all([begin, context]);
+      value = await fn(tx);
+    } catch (error) {
+      const ending = tx`rollback`.execute().catch(() => undefined);
+      const after = options.epilogue?.(tx, { error });
+      await Promise.all([ending, after]);
+      throw error;
+    }
+    const ending = tx`commit`.execute();
+    const after = options.epilogue?.(tx, { value });
+    await Promise.all([ending, after]);
+    return value;
+  } finally {
+    tx.release();
+  }
 }
 
 /** Runs `fn` as the given user: row-level security shows and changes only that user's rows. */

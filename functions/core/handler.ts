@@ -12,8 +12,8 @@ import { baseHeaders, problemFor, problemResponse } from './problems';
 import { etagMatches } from './preconditions';
 import { parseInput, type ParsedInput } from './request';
 import { routeKey, type Route } from './route';
-import { writeAccessLog } from './accessLog';
-import { confirmSession } from './session';
+import { writeAccessLog, type AccessLogEntry } from './accessLog';
+import { confirmed, sessionCheck } from './session';
 import { verifyAuthorization, type Caller } from './tokens';
 
 type Event = APIGatewayProxyEventV2;
@@ -28,6 +28,8 @@ interface RequestState {
   input?: ParsedInput;
   started: number;
   sql?: Sql;
+  /** The access-log row went out with the request's COMMIT. */
+  logged?: boolean;
 }
 
 type AppContext = Context & { state: RequestState };
@@ -69,24 +71,31 @@ const requestContext = (byKey: ReadonlyMap<string, Route>): Middleware => {
 const accessLog = (): Middleware => {
   const accessLogAfter: middy.MiddlewareFn<Event, Result, Error, AppContext> = async (request) => {
     const s = request.context.state;
-    const e = request.event;
+    if (s.logged) return;
     try {
-      await writeAccessLog(s.sql ?? (await database()), {
-        userId: s.caller?.userId ?? null,
-        sessionId: s.caller?.sessionId ?? null,
-        ip: e.requestContext.http.sourceIp || null,
-        userAgent: e.requestContext.http.userAgent || null,
-        endpoint: s.route?.path ?? '/unmatched',
-        method: e.requestContext.http.method,
-        status: request.response?.statusCode ?? 500,
-        ms: Math.round(performance.now() - s.started),
-      });
+      await writeAccessLog(
+        s.sql ?? (await database()),
+        accessLogEntry(s, request.event, request.response?.statusCode ?? 500),
+      );
     } catch (err) {
       s.log.warn('access log not written', { error: describeError(err) });
     }
   };
   return { after: accessLogAfter, onError: accessLogAfter };
 };
+
+function accessLogEntry(s: RequestState, e: Event, status: number): AccessLogEntry {
+  return {
+    userId: s.caller?.userId ?? null,
+    sessionId: s.caller?.sessionId ?? null,
+    ip: e.requestContext.http.sourceIp || null,
+    userAgent: e.requestContext.http.userAgent || null,
+    endpoint: s.route?.path ?? '/unmatched',
+    method: e.requestContext.http.method,
+    status,
+    ms: Math.round(performance.now() - s.started),
+  };
+}
 
 /** The one error mapper: every failure answers application/problem+json; a 5xx never shows its cause. */
 const problemDetails = (): Middleware => ({
@@ -224,25 +233,45 @@ export function handlerFor<D extends Domain>(
     const ifNoneMatch = event.headers['if-none-match'];
     if (route.access === 'public')
       return toResult(conditional(route, await invoke({ sql }, null, null), ifNoneMatch));
-    const outcome = await transaction(
+    const caller = s.caller as Caller;
+    let check: ReturnType<typeof sessionCheck> | undefined;
+    const outcome = await transaction<{ answer: Answer } | { refusal: AppError }>(
       sql,
-      { role: 'eatsential_write', userId: s.caller?.userId },
+      { role: 'eatsential_write', userId: caller.userId },
       async (tx) => {
-        s.caller = await confirmSession(tx, s.caller as Caller);
+        s.caller = await confirmed(check, caller);
         if (route.access === 'admin' && s.caller.role !== 'admin') {
           throw new ForbiddenError('Administrators only', { code: 'admin_only' });
         }
         try {
-          return { answer: await invoke({ tx }, tx, s.caller) };
+          return { answer: conditional(route, await invoke({ tx }, tx, s.caller), ifNoneMatch) };
         } catch (e) {
           if (!(e instanceof AppError && e.commit)) throw e;
           if (key) await release({ tx }, scope, key);
           return { refusal: e };
         }
       },
+      {
+        prologue: (tx) => (check = sessionCheck(tx, caller)),
+        // The access-log row goes out with COMMIT, as the login role once the transaction is over.
+        epilogue: (after, result) => {
+          const status =
+            'error' in result
+              ? problemFor(result.error).problem.status
+              : 'refusal' in result.value
+                ? result.value.refusal.status
+                : result.value.answer.status;
+          s.logged = true;
+          const row = writeAccessLog(after, accessLogEntry(s, event, status));
+          row.execute();
+          return row.catch((err: unknown) =>
+            s.log.warn('access log not written', { error: describeError(err) }),
+          );
+        },
+      },
     );
     if ('refusal' in outcome) throw outcome.refusal;
-    return toResult(conditional(route, outcome.answer, ifNoneMatch));
+    return toResult(outcome.answer);
   };
 
   // middy runs `before` in this order and `after`/`onError` in reverse: errors become problems

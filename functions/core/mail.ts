@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { SESv2Client, SendEmailCommand } from '@aws-sdk/client-sesv2';
+import type { SESv2Client } from '@aws-sdk/client-sesv2';
 import { env } from './config';
 import { logger } from './log';
 
@@ -17,13 +17,18 @@ export interface Mailer {
   send(message: MailMessage): Promise<void>;
 }
 
+/** SES, its client loaded with the first email: most requests send none. */
 export class SesMailer implements Mailer {
+  private sdk?: Promise<typeof import('@aws-sdk/client-sesv2')>;
   constructor(
-    private readonly client = new SESv2Client({}),
+    private client?: SESv2Client,
     private readonly from = env.mailFrom,
   ) {}
 
   async send(message: MailMessage): Promise<void> {
+    this.sdk ??= import('@aws-sdk/client-sesv2');
+    const { SESv2Client, SendEmailCommand } = await this.sdk;
+    this.client ??= new SESv2Client({});
     await this.client.send(
       new SendEmailCommand({
         FromEmailAddress: this.from,

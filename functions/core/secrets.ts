@@ -1,14 +1,26 @@
-import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import type { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 
 /** Where secret values come from: Secrets Manager in AWS, a local file under `.local/` otherwise. */
 export interface SecretSource {
   get(id: string): Promise<string>;
 }
 
+/**
+ * Secrets Manager, its client loaded on the first read: a container that is handed its secrets
+ * another way, or never needs one, never pays for loading the SDK at start-up.
+ */
 export class SecretsManagerSource implements SecretSource {
-  private readonly client = new SecretsManagerClient({});
+  private client?: Promise<{
+    client: SecretsManagerClient;
+    Get: typeof import('@aws-sdk/client-secrets-manager').GetSecretValueCommand;
+  }>;
   async get(arn: string): Promise<string> {
-    const out = await this.client.send(new GetSecretValueCommand({ SecretId: arn }));
+    this.client ??= import('@aws-sdk/client-secrets-manager').then((m) => ({
+      client: new m.SecretsManagerClient({}),
+      Get: m.GetSecretValueCommand,
+    }));
+    const { client, Get } = await this.client;
+    const out = await client.send(new Get({ SecretId: arn }));
     if (out.SecretString === undefined) throw new Error(`secret ${arn} has no string value`);
     return out.SecretString;
   }

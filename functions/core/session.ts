@@ -1,16 +1,28 @@
 import type { Tx } from './db';
 import { UnauthorizedError } from './errors';
+import { uuidLiteral } from './literal';
 import type { Caller } from './tokens';
 
 /**
- * The session behind an access token must still be live: logout, revocation, password change and
- * account deletion take effect at once, not when the token expires. Also re-reads the role.
+ * A signed-in request's first statement: sets its role and, through `auth.begin_request`, checks
+ * that the session behind the access token is still live (logout, revocation, password change and
+ * account deletion take effect at once, not when the token expires), re-reads the user's role and
+ * sets the user for row-level security. Sent with BEGIN, in the same round trip.
  */
-export async function confirmSession(tx: Tx, caller: Caller): Promise<Caller> {
-  const [row] = await tx<{ role: 'user' | 'admin' }[]>`
-    select u.role from auth.user_sessions s join public.users u on u.id = s.user_id
-    where s.id = ${caller.sessionId} and s.user_id = ${caller.userId}
-      and s.revoked_at is null and s.expires_at > now() and u.deleted_at is null and u.is_active`;
-  if (!row) throw new UnauthorizedError('This session has ended; sign in again', { code: 'session_ended' });
+export function sessionCheck(tx: Tx, caller: Caller) {
+  // Literals, not parameters: the statement then pipelines with BEGIN (literal.ts).
+  return tx.unsafe<{ role: 'user' | 'admin' | null }[]>(
+    `select set_config('role', 'eatsential_write', true) as _, auth.begin_request(${uuidLiteral(caller.userId)}, ${uuidLiteral(caller.sessionId)}) as role`,
+  );
+}
+
+/** The caller with the role it has now, or 401 when its session has ended. */
+export async function confirmed(
+  check: ReturnType<typeof sessionCheck> | undefined,
+  caller: Caller,
+): Promise<Caller> {
+  const [row] = (await check) ?? [];
+  if (!row?.role)
+    throw new UnauthorizedError('This session has ended; sign in again', { code: 'session_ended' });
   return { ...caller, role: row.role };
 }

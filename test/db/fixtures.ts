@@ -3,7 +3,7 @@
  * owner), and transactions as the application roles.
  */
 import { randomUUID } from 'node:crypto';
-import type { Sql, Tx } from '../../functions/core/db';
+import { transaction, type DbRole, type Sql, type Tx } from '../../functions/core/db';
 
 export interface UserFixture {
   readonly id: string;
@@ -68,10 +68,7 @@ export async function createMeal(
 
 /** Runs fn in a transaction as the given role and user ('' = no user), like functions/core/db.ts. */
 export function asRole<T>(sql: Sql, role: string, userId: string, fn: (tx: Tx) => Promise<T>): Promise<T> {
-  return sql.begin(async (tx) => {
-    await tx`select set_config('app.current_user_id', ${userId}, true), set_config('role', ${role}, true)`;
-    return fn(tx);
-  }) as Promise<T>;
+  return transaction(sql, { role: role as DbRole, userId }, fn);
 }
 
 class Rollback extends Error {}
@@ -80,10 +77,16 @@ class Rollback extends Error {}
 export async function rolledBack<T>(sql: Sql, fn: (tx: Tx) => Promise<T>): Promise<T> {
   let result: T | undefined;
   try {
-    await sql.begin(async (tx) => {
-      result = await fn(tx);
-      throw new Rollback();
-    });
+    // As the owner: the prologue sets no role.
+    await transaction(
+      sql,
+      { role: 'eatsential_admin' },
+      async (tx) => {
+        result = await fn(tx);
+        throw new Rollback();
+      },
+      { prologue: (tx) => tx`select 1` },
+    );
   } catch (e) {
     if (!(e instanceof Rollback)) throw e;
   }
