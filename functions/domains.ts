@@ -26,7 +26,8 @@ export const domains = {
   },
   catalogue: {
     entry: 'functions/catalogue/handler.ts',
-    description: 'Restaurants and meals: nearby, open now, full-text search, safety verdicts, administration and import',
+    description:
+      'Restaurants and meals: nearby, open now, full-text search, safety verdicts, administration and import',
     memoryMb: 1024, // the bulk import validates and writes a whole file in one request
     timeoutSeconds: 25, // under API Gateway's 29 s
     sendsEmail: false,

@@ -112,29 +112,42 @@ export async function validate(tx: Tx, text: string) {
       return;
     }
     const r = parsed.data;
-    if (!refs.zones.has(r.time_zone)) errors.push({ path: 'time_zone', message: `unknown time zone ${r.time_zone}` });
+    if (!refs.zones.has(r.time_zone))
+      errors.push({ path: 'time_zone', message: `unknown time zone ${r.time_zone}` });
     const key = restaurantKey(r);
     const earlier = restaurantsSeen.get(key);
     if (earlier !== undefined)
-      errors.push({ path: 'name', message: `duplicate restaurant: line ${earlier} has the same name and address` });
+      errors.push({
+        path: 'name',
+        message: `duplicate restaurant: line ${earlier} has the same name and address`,
+      });
     const mealNames = new Set<string>();
     // Allergens this line gives its ingredients, checked against other lines only if the line is good.
     const lineAllergens = new Map<string, string | null>();
     r.meals.forEach((m, mi) => {
       if (mealNames.has(m.name))
-        errors.push({ path: `meals.${mi}.name`, message: `duplicate meal ${JSON.stringify(m.name)} in this restaurant` });
+        errors.push({
+          path: `meals.${mi}.name`,
+          message: `duplicate meal ${JSON.stringify(m.name)} in this restaurant`,
+        });
       mealNames.add(m.name);
       const ingredientNames = new Set<string>();
       m.ingredients.forEach((ing, ii) => {
         const path = `meals.${mi}.ingredients.${ii}`;
         if (ingredientNames.has(ing.name))
-          errors.push({ path: `${path}.name`, message: `ingredient ${JSON.stringify(ing.name)} listed twice in this meal` });
+          errors.push({
+            path: `${path}.name`,
+            message: `ingredient ${JSON.stringify(ing.name)} listed twice in this meal`,
+          });
         ingredientNames.add(ing.name);
         let allergen: string | null = null;
         if (ing.allergen !== null) {
           const known = refs.allergens.get(ing.allergen.toLowerCase());
           if (known === undefined) {
-            errors.push({ path: `${path}.allergen`, message: `unknown allergen ${JSON.stringify(ing.allergen)}` });
+            errors.push({
+              path: `${path}.allergen`,
+              message: `unknown allergen ${JSON.stringify(ing.allergen)}`,
+            });
             return;
           }
           allergen = known;
@@ -152,11 +165,17 @@ export async function validate(tx: Tx, text: string) {
       m.health_tags.forEach((t, ti) => {
         const known = refs.tags.get(t.tag.toLowerCase()) ?? refs.tags.get(`#${t.tag}`.toLowerCase());
         if (known === undefined) {
-          errors.push({ path: `meals.${mi}.health_tags.${ti}.tag`, message: `unknown health tag ${JSON.stringify(t.tag)}` });
+          errors.push({
+            path: `meals.${mi}.health_tags.${ti}.tag`,
+            message: `unknown health tag ${JSON.stringify(t.tag)}`,
+          });
           return;
         }
         if (tagNames.has(known))
-          errors.push({ path: `meals.${mi}.health_tags.${ti}.tag`, message: `health tag ${known} given twice` });
+          errors.push({
+            path: `meals.${mi}.health_tags.${ti}.tag`,
+            message: `health tag ${known} given twice`,
+          });
         tagNames.add(known);
         t.tag = known;
       });
@@ -181,7 +200,7 @@ const counted = (rows: readonly { inserted: boolean }[]): Changes => ({
 
 /** Writes validated lines, in the caller's transaction, skipping rows that would not change. */
 async function apply(tx: Tx, lines: readonly RestaurantLine[]): Promise<ImportReport['changes']> {
-  const json = (v: unknown) => JSON.stringify(v);
+  const json = (v: unknown) => tx.json(v as Parameters<Tx['json']>[0]);
 
   const ingredients = new Map<string, string | null>();
   for (const r of lines)
@@ -257,7 +276,13 @@ async function apply(tx: Tx, lines: readonly RestaurantLine[]): Promise<ImportRe
 
   // The imported meals' ids, by their natural key.
   const keyed = lines.flatMap((r) =>
-    r.meals.map((m) => ({ r_country: r.country, r_city: r.city, r_address: r.address, r_name: r.name, name: m.name })),
+    r.meals.map((m) => ({
+      r_country: r.country,
+      r_city: r.city,
+      r_address: r.address,
+      r_name: r.name,
+      name: m.name,
+    })),
   );
   const ids = await tx<{ id: string; k: number }[]>`
     select m.id, x.k
@@ -282,13 +307,14 @@ async function apply(tx: Tx, lines: readonly RestaurantLine[]): Promise<ImportRe
         where meal_ingredients.presence is distinct from excluded.presence
     returning (xmax = 0) as inserted`;
   const unlinked = await tx`
+    with want as (
+        select x.meal_id, i.id as ingredient_id
+        from jsonb_to_recordset(${json(links)}::jsonb) as x (meal_id uuid, ingredient text)
+        join public.ingredients i on i.name = x.ingredient
+    )
     delete from public.meal_ingredients mi
-    where mi.meal_id = any(${mealIds}::uuid[])
-      and not exists (
-          select 1
-          from jsonb_to_recordset(${json(links)}::jsonb) as x (meal_id uuid, ingredient text)
-          join public.ingredients i on i.name = x.ingredient
-          where x.meal_id = mi.meal_id and i.id = mi.ingredient_id)`;
+    where mi.meal_id in (select unnest(${mealIds}::uuid[]))
+      and (mi.meal_id, mi.ingredient_id) not in (select w.meal_id, w.ingredient_id from want w)`;
 
   const tags = allMeals.flatMap((m, i) =>
     m.health_tags.map((t) => ({
@@ -311,13 +337,14 @@ async function apply(tx: Tx, lines: readonly RestaurantLine[]): Promise<ImportRe
           is distinct from (excluded.source, excluded.confidence_score, excluded.verified)
     returning (xmax = 0) as inserted`;
   const untagged = await tx`
+    with want as (
+        select x.meal_id, t.id as tag_id
+        from jsonb_to_recordset(${json(tags)}::jsonb) as x (meal_id uuid, tag text)
+        join health.health_tags t on t.tag_name = x.tag
+    )
     delete from health.food_tags ft
-    where ft.food_id = any(${mealIds}::uuid[])
-      and not exists (
-          select 1
-          from jsonb_to_recordset(${json(tags)}::jsonb) as x (meal_id uuid, tag text)
-          join health.health_tags t on t.tag_name = x.tag
-          where x.meal_id = ft.food_id and t.id = ft.tag_id)`;
+    where ft.food_id in (select unnest(${mealIds}::uuid[]))
+      and (ft.food_id, ft.tag_id) not in (select w.meal_id, w.tag_id from want w)`;
 
   return {
     restaurants: counted(restaurantRows),

@@ -113,12 +113,37 @@ async function checkAllergen(tx: Tx, allergenId: string | null | undefined) {
 
 /** Columns an administrator may set, with their SQL casts: nothing else reaches the statement. */
 const restaurantColumns = [
-  'name', 'cuisine_type', 'address', 'city', 'state', 'zip_code', 'country', 'latitude', 'longitude',
-  'time_zone', 'hours', 'phone', 'website', 'rating', 'price_range', 'is_active',
+  'name',
+  'cuisine_type',
+  'address',
+  'city',
+  'state',
+  'zip_code',
+  'country',
+  'latitude',
+  'longitude',
+  'time_zone',
+  'hours',
+  'phone',
+  'website',
+  'rating',
+  'price_range',
+  'is_active',
 ] as const;
 const mealColumns = [
-  'name', 'description', 'category', 'price', 'calories', 'protein_g', 'carbs_g', 'fat_g', 'fiber_g',
-  'sodium_mg', 'image_url', 'is_available', 'ingredients_complete',
+  'name',
+  'description',
+  'category',
+  'price',
+  'calories',
+  'protein_g',
+  'carbs_g',
+  'fat_g',
+  'fiber_g',
+  'sodium_mg',
+  'image_url',
+  'is_available',
+  'ingredients_complete',
 ] as const;
 
 function pick<K extends string>(body: Record<string, unknown>, keys: readonly K[]) {
@@ -182,7 +207,15 @@ export const operations: Operations<'catalogue'> = {
       limit: query.limit,
     });
     const kept = hits.slice(0, query.limit);
-    const meals = new Map((await mealsById(tx, caller, kept.map((h) => h.id))).map((m) => [m.id, m]));
+    const meals = new Map(
+      (
+        await mealsById(
+          tx,
+          caller,
+          kept.map((h) => h.id),
+        )
+      ).map((m) => [m.id, m]),
+    );
     const last = kept[kept.length - 1];
     return {
       items: kept.flatMap((h) => {
@@ -325,7 +358,8 @@ export const operations: Operations<'catalogue'> = {
   },
 
   async removeFoodTag({ tx, params }) {
-    const r = await tx`delete from health.food_tags where food_id = ${params.id} and tag_id = ${params.tagId}`;
+    const r =
+      await tx`delete from health.food_tags where food_id = ${params.id} and tag_id = ${params.tagId}`;
     if (r.count === 0) throw notFound('food tag');
   },
 
@@ -350,7 +384,9 @@ export const operations: Operations<'catalogue'> = {
 };
 
 function ingredientsWhere(tx: Tx, where: ReturnType<Tx>) {
-  return tx<{ id: string; name: string; allergen: { id: string; name: string } | null; updated_at: string }[]>`
+  return tx<
+    { id: string; name: string; allergen: { id: string; name: string } | null; updated_at: string }[]
+  >`
     select i.id, i.name,
            case when a.id is null then null else json_build_object('id', a.id, 'name', a.name) end as allergen,
            to_char(i.updated_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') as updated_at

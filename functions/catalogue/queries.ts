@@ -49,9 +49,23 @@ export interface NearbyFilter {
 /**
  * Active restaurants within the radius, nearest first by great-circle distance: a GiST KNN scan of
  * `position` (unit vectors; chord order is great-circle order), bounded by the box around the
- * circle, ties broken by id. The keyset (chord, id) makes pages stable.
+ * circle. The keyset is (chord, id). PostgreSQL 15 cannot add an id tie-break on top of a KNN scan
+ * (no incremental sort there), so the scan orders by distance alone and ties are settled here: when
+ * the last row of a page ties with the next, the whole tie group is fetched and ordered by id.
  */
-export function nearbyRestaurants(tx: Tx, f: NearbyFilter) {
+export async function nearbyRestaurants(tx: Tx, f: NearbyFilter) {
+  const rows = await nearbyScan(tx, f, null);
+  const byKey = (a: RestaurantRow, b: RestaurantRow) =>
+    (a.chord as number) - (b.chord as number) || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
+  rows.sort(byKey);
+  const last = rows[f.limit - 1];
+  const next = rows[f.limit];
+  if (!last || !next || last.chord !== next.chord) return rows;
+  const ties = await nearbyScan(tx, f, last.chord as number);
+  return [...rows.filter((r) => (r.chord as number) < (last.chord as number)), ...ties.sort(byKey)];
+}
+
+function nearbyScan(tx: Tx, f: NearbyFilter, tie: number | null) {
   const origin = tx`public.earth_position(${f.lat}::float8, ${f.lon}::float8)`;
   const chord = chordOf(f.radiusKm);
   const at = tx`coalesce(${f.at}::timestamptz, pg_catalog.now())`;
@@ -61,8 +75,9 @@ export function nearbyRestaurants(tx: Tx, f: NearbyFilter) {
            r.position <-> ${origin} as chord
     from public.restaurants r
     where r.is_active
-      and r.position <@ public.cube_enlarge(${origin}, ${chord}::float8, 3)
+      and r.position <@ public.cube_enlarge(${origin}, ${tie ?? chord}::float8, 3)
       and r.position <-> ${origin} <= ${chord}::float8
+      ${tie === null ? tx`` : tx`and r.position <-> ${origin} = ${tie}::float8`}
       ${f.cuisine === undefined ? tx`` : tx`and lower(r.cuisine_type) = lower(${f.cuisine})`}
       ${f.priceMax === undefined ? tx`` : tx`and r.price_range <= ${f.priceMax}`}
       ${
@@ -76,8 +91,8 @@ export function nearbyRestaurants(tx: Tx, f: NearbyFilter) {
           : tx`and (r.position <-> ${origin} > ${f.after.chord}::float8
                     or (r.position <-> ${origin} = ${f.after.chord}::float8 and r.id > ${f.after.id}::uuid))`
       }
-    order by r.position <-> ${origin}, r.id
-    limit ${f.limit + 1}`;
+    order by r.position <-> ${origin}
+    ${tie === null ? tx`limit ${f.limit + 1}` : tx``}`;
 }
 
 /** One restaurant; inactive ones only for administrators. */

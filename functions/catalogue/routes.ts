@@ -34,7 +34,8 @@ export const catalogueRoutes = [
     domain: 'catalogue',
     access: 'user',
     operationId: 'listRestaurantMeals',
-    summary: "A restaurant's available meals: nutrition, ingredients with allergens, health tags, my safety verdict",
+    summary:
+      "A restaurant's available meals: nutrition, ingredients with allergens, health tags, my safety verdict",
     status: 200,
     schemas: { params: s.idParams, response: s.itemsOf(s.meal) },
     problems: { 404: ['restaurant_not_found'] },
@@ -45,7 +46,8 @@ export const catalogueRoutes = [
     domain: 'catalogue',
     access: 'user',
     operationId: 'searchMeals',
-    summary: 'Full-text search of meal names and descriptions, ranked by relevance and distance, with my safety verdict',
+    summary:
+      'Full-text search of meal names and descriptions, ranked by relevance and distance, with my safety verdict',
     status: 200,
     schemas: { query: s.mealsSearchQuery, response: s.pageOf(s.mealHit) },
     problems: cursorProblems,
@@ -56,7 +58,8 @@ export const catalogueRoutes = [
     domain: 'catalogue',
     access: 'user',
     operationId: 'getMeal',
-    summary: 'A meal: nutrition, ingredients with allergens (contains / may contain), health tags, my safety verdict',
+    summary:
+      'A meal: nutrition, ingredients with allergens (contains / may contain), health tags, my safety verdict',
     status: 200,
     schemas: { params: s.idParams, response: s.meal },
     problems: { 404: ['meal_not_found'] },
@@ -134,7 +137,7 @@ export const catalogueRoutes = [
     domain: 'catalogue',
     access: 'admin',
     operationId: 'updateIngredient',
-    summary: "Rename an ingredient or change its allergen (administrators)",
+    summary: 'Rename an ingredient or change its allergen (administrators)',
     status: 200,
     schemas: { params: s.idParams, body: s.patchIngredientBody, response: s.ingredient },
     problems: { 404: ['ingredient_not_found'], 409: ['ingredient_exists'], 422: ['unknown_allergen'] },

@@ -106,7 +106,9 @@ export function verdict(facts: SafetyFacts | undefined): Safety {
   if (!(facts.complete && facts.has_ingredients)) {
     for (const a of facts.severe) {
       safe = false;
-      const what = facts.has_ingredients ? 'the ingredient list is not complete' : 'no ingredients are listed';
+      const what = facts.has_ingredients
+        ? 'the ingredient list is not complete'
+        : 'no ingredients are listed';
       reasons.push({
         code: facts.has_ingredients ? 'ingredients_incomplete' : 'no_ingredients',
         allergen: a.allergen,

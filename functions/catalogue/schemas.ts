@@ -20,7 +20,12 @@ export const near = z
   .transform((s, ctx) => {
     const parts = s.split(',').map((p) => p.trim());
     const [lat, lon] = parts.map(Number);
-    if (parts.length !== 2 || !parts.every((p) => decimal.test(p)) || lat === undefined || lon === undefined) {
+    if (
+      parts.length !== 2 ||
+      !parts.every((p) => decimal.test(p)) ||
+      lat === undefined ||
+      lon === undefined
+    ) {
       ctx.addIssue({ code: 'custom', message: 'near is <latitude>,<longitude> in decimal degrees' });
       return z.NEVER;
     }
@@ -41,11 +46,7 @@ const bool = z.enum(['true', 'false']).transform((b) => b === 'true');
 
 export const restaurantsQuery = z.strictObject({
   near,
-  radius_km: z.coerce
-    .number()
-    .positive()
-    .max(maxRadiusKm, `at most ${maxRadiusKm} km`)
-    .default(25),
+  radius_km: z.coerce.number().positive().max(maxRadiusKm, `at most ${maxRadiusKm} km`).default(25),
   cuisine: z.string().min(1).max(50).optional(),
   price_max: z.coerce.number().int().min(1).max(4).optional(),
   open_now: bool.optional(),
@@ -83,7 +84,7 @@ export function daysOf(key: string): number[] | null {
   const to = m[2] === undefined ? from : days.indexOf(m[2] as (typeof days)[number]) + 1;
   if (from === 0 || to === 0 || (m[2] !== undefined && from === to)) return null;
   const out = [from];
-  for (let d = from; d !== to; ) {
+  for (let d = from; d !== to;) {
     d = (d % 7) + 1;
     out.push(d);
   }
@@ -98,7 +99,11 @@ export const hours = z
     for (const [key, value] of Object.entries(h)) {
       const ds = daysOf(key);
       if (!ds) {
-        ctx.addIssue({ code: 'custom', path: [key], message: 'a key is daily, mon..sun or a range such as mon-fri' });
+        ctx.addIssue({
+          code: 'custom',
+          path: [key],
+          message: 'a key is daily, mon..sun or a range such as mon-fri',
+        });
         continue;
       }
       if (ds.some((d) => seen.has(d)))
@@ -107,7 +112,11 @@ export const hours = z
       if (!spans.test(value)) {
         ctx.addIssue({ code: 'custom', path: [key], message: 'spans are HH:MM-HH:MM, comma-separated' });
       } else if (value.split(',').some((s) => s.trim().split('-')[0] === s.trim().split('-')[1])) {
-        ctx.addIssue({ code: 'custom', path: [key], message: 'a span must not open and close at the same time' });
+        ctx.addIssue({
+          code: 'custom',
+          path: [key],
+          message: 'a span must not open and close at the same time',
+        });
       }
     }
   })
@@ -177,7 +186,9 @@ export const meal = z.strictObject({
   is_available: z.boolean(),
   ingredients_complete: z
     .boolean()
-    .describe('The restaurant declared its whole ingredient list; needed before a meal is safe for a severe allergy'),
+    .describe(
+      'The restaurant declared its whole ingredient list; needed before a meal is safe for a severe allergy',
+    ),
   ingredients: z.array(
     z.strictObject({
       id,
@@ -254,7 +265,10 @@ export const patchRestaurantBody = z
   .strictObject(restaurantFields)
   .partial()
   .refine((b) => Object.keys(b).length > 0, 'change at least one field')
-  .refine((b) => (b.latitude === undefined) === (b.longitude === undefined), 'change latitude and longitude together');
+  .refine(
+    (b) => (b.latitude === undefined) === (b.longitude === undefined),
+    'change latitude and longitude together',
+  );
 
 const price = z.number().positive('a price is more than 0').max(99999999.99).multipleOf(0.01, 'whole cents');
 const grams = z.number().min(0).max(9999.9);
@@ -299,7 +313,10 @@ export const ingredient = z.strictObject({
   allergen: z.strictObject({ id, name: z.string() }).nullable(),
   updated_at: timestamp,
 });
-export const postIngredientBody = z.strictObject({ name: text(100), allergen_id: id.nullable().default(null) });
+export const postIngredientBody = z.strictObject({
+  name: text(100),
+  allergen_id: id.nullable().default(null),
+});
 export const patchIngredientBody = z
   .strictObject({ name: text(100), allergen_id: id.nullable() })
   .partial()
