@@ -43,8 +43,9 @@ alter table public.meals
     drop constraint meals_restaurant_id_name_key,
     drop column search_vector;
 
-drop trigger check_restaurants_time_zone on public.restaurants;
-drop function public.check_restaurant_time_zone();
+drop trigger check_restaurants_time_zone_updates on public.restaurants;
+drop trigger check_restaurants_time_zone_inserts on public.restaurants;
+drop function public.check_restaurant_time_zones();
 
 alter table public.restaurants
     drop constraint restaurants_natural_key,

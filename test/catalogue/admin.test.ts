@@ -269,7 +269,7 @@ describe('catalogue import', () => {
       env: { ...process.env, DATABASE_URL: api.db.url },
     });
     expect(ok.stdout).toContain('meals: 1 inserted, 0 updated, 0 removed');
-  });
+  }, 240_000); // two tsx start-ups
 
   it('imports 10,000 meals, and a second import of the same file changes nothing', async () => {
     const lines = Array.from({ length: 200 }, (_r, i) =>
