@@ -59,9 +59,10 @@ async function main() {
         console.log(`loaded demo data ${f}`);
       }
     }
-    // Demo catalogue files (JSON Lines, README "Catalogue import"), through the import itself.
+    // Demo catalogue files (JSON Lines, README "Catalogue import"), through the import itself, when
+    // the schema was just created or upgraded (a restart of an up-to-date database skips it).
     const dataDir = join(root, 'data');
-    if (existsSync(dataDir)) {
+    if (applied.length > 0 && existsSync(dataDir)) {
       const { importCatalogue } = await import('../catalogue/import');
       const { transaction } = await import('../core/db');
       for (const f of readdirSync(dataDir)
