@@ -24,6 +24,14 @@ export const domains = {
     // answers of its idempotent creates (functions/core/idempotency.ts).
     noteKeyring: true,
   },
+  catalogue: {
+    entry: 'functions/catalogue/handler.ts',
+    description:
+      'Restaurants and meals: nearby, open now, full-text search, safety verdicts, administration and import',
+    memoryMb: 1024, // the bulk import validates and writes a whole file in one request
+    timeoutSeconds: 25, // under API Gateway's 29 s
+    sendsEmail: false,
+  },
   platform: {
     entry: 'functions/platform/handler.ts',
     description: 'Service documents: health check and the OpenAPI document',

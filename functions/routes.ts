@@ -1,3 +1,4 @@
+import { catalogueRoutes } from './catalogue/routes';
 import { healthRoutes } from './health/routes';
 import { identityRoutes } from './identity/routes';
 import { platformRoutes } from './platform/routes';
@@ -7,6 +8,6 @@ import { platformRoutes } from './platform/routes';
  * server, the OpenAPI document, the tests that walk every route and the API Gateway routes of the
  * infrastructure. A domain Lambda imports only its own slice (`functions/<domain>/routes.ts`).
  */
-export const routes = [...platformRoutes, ...identityRoutes, ...healthRoutes] as const;
+export const routes = [...platformRoutes, ...identityRoutes, ...healthRoutes, ...catalogueRoutes] as const;
 
 export type AppRoute = (typeof routes)[number];

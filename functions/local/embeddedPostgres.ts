@@ -1,4 +1,5 @@
 import { PGlite } from '@electric-sql/pglite';
+import { cube } from '@electric-sql/pglite/contrib/cube';
 import { pgcrypto } from '@electric-sql/pglite/contrib/pgcrypto';
 import { PGLiteSocketServer } from '@electric-sql/pglite-socket';
 
@@ -32,7 +33,7 @@ export async function startEmbeddedPostgres(
   const db = await PGlite.create({
     dataDir: options.dataDir,
     loadDataDir: options.from,
-    extensions: { pgcrypto },
+    extensions: { pgcrypto, cube },
   });
   const server = new PGLiteSocketServer({
     db,

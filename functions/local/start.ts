@@ -59,6 +59,25 @@ async function main() {
         console.log(`loaded demo data ${f}`);
       }
     }
+    // Demo catalogue files (JSON Lines, README "Catalogue import"), through the import itself, when
+    // the schema was just created or upgraded (a restart of an up-to-date database skips it).
+    const dataDir = join(root, 'data');
+    if (applied.length > 0 && existsSync(dataDir)) {
+      const { importCatalogue } = await import('../catalogue/import');
+      const { transaction } = await import('../core/db');
+      for (const f of readdirSync(dataDir)
+        .filter((n) => n.endsWith('.jsonl'))
+        .sort()) {
+        const report = await transaction(setup, { role: 'eatsential_admin' }, (tx) =>
+          importCatalogue(tx, readFileSync(join(dataDir, f), 'utf8')),
+        );
+        console.log(
+          report.imported
+            ? `imported demo catalogue ${f}`
+            : `demo catalogue ${f} not imported: it has bad lines`,
+        );
+      }
+    }
   } finally {
     await setup.end();
   }

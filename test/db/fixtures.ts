@@ -57,12 +57,12 @@ export async function createMeal(
     restaurantId = randomUUID();
     await sql`
       insert into public.restaurants (id, name, address, city, state, zip_code, latitude, longitude)
-      values (${restaurantId}, 'Test Kitchen', '1 Main St', 'Seattle', 'WA', '98101', 47.6062, -122.3321)`;
+      values (${restaurantId}, ${`Test Kitchen ${restaurantId}`}, '1 Main St', 'Seattle', 'WA', '98101', 47.6062, -122.3321)`;
   }
   const mealId = randomUUID();
   await sql`
     insert into public.meals (id, restaurant_id, name, price, ingredients_complete)
-    values (${mealId}, ${restaurantId}, 'Test meal', 12.50, ${options.ingredientsComplete ?? false})`;
+    values (${mealId}, ${restaurantId}, ${`Test meal ${mealId}`}, 12.50, ${options.ingredientsComplete ?? false})`;
   return { restaurantId, mealId };
 }
 
