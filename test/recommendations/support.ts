@@ -150,7 +150,7 @@ export async function hardWeek(sql: Sql, userId: string): Promise<void> {
       values (${userId}, 3, 'poor', now() - make_interval(days => ${d}))`;
     await sql`
       insert into health.sleep_logs (user_id, sleep_date, bedtime, wake_time, quality_score, quality_label)
-      values (${userId}, current_date - ${d}, '01:30', '06:00', 3, 'poor')`;
+      values (${userId}, current_date - ${d}::int, '01:30', '06:00', 3, 'poor')`;
   }
 }
 
