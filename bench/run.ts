@@ -1,4 +1,6 @@
 /**
+ * `npm run bench -- recommendations` runs bench/recommendations.ts instead.
+ *
  * `npm run bench`: GET /me at concurrency 16 through the local server (the real handler chain)
  * beside the same SQL run directly through postgres.js at the same concurrency, on the PostgreSQL
  * named by DATABASE_URL. Prints figures; never fails on them.
@@ -54,6 +56,11 @@ async function main() {
       'npm run bench needs DATABASE_URL (e.g. postgres://postgres@127.0.0.1:5432/postgres): it measures a real PostgreSQL',
     );
     process.exit(2);
+  }
+  if (process.argv[2] === 'recommendations') {
+    const { benchRecommendations, withBenchDatabase } = await import('./recommendations');
+    await withBenchDatabase(base, (url) => benchRecommendations(url, startServer));
+    return;
   }
   const name = `eatsential_bench_${randomBytes(3).toString('hex')}`;
   const admin = postgres(base, { max: 1, onnotice: () => undefined });

@@ -71,7 +71,12 @@ const box = (tx: Tx, b: Box) =>
  * allergy hides a meal without a complete ingredient list.
  */
 export async function candidates(tx: Tx, c: CandidateQuery): Promise<Candidates> {
-  const [row] = await tx<Candidates[]>`
+  const [row] = await tx<Candidates[]>`${candidateStatement(tx, c)}`;
+  return row as Candidates;
+}
+
+/** The statement of `candidates`, for `explain` (npm run bench -- recommendations). */
+export const candidateStatement = (tx: Tx, c: CandidateQuery) => tx`
     with recursive
     roots (key, allergen_id, strict) as (
       select 'allergy:' || ua.allergen_id, ua.allergen_id, ua.severity in ('SEVERE', 'LIFE_THREATENING')
@@ -191,8 +196,6 @@ export async function candidates(tx: Tx, c: CandidateQuery): Promise<Candidates>
         ))
         from candidates c where cardinality(c.hidden) = 0
       ), '[]') as eligible`;
-  return row as Candidates;
-}
 
 /** Names for the reason keys of `candidates`: allergens, diets and conditions. */
 export interface Names {
