@@ -64,7 +64,8 @@ const box = (tx: Tx, b: Box) =>
 
 /**
  * The hard filters, in one set-based statement (sql/README.md §9). Restaurants come from the GiST
- * index on `location` (the boxes), then the great-circle distance. Each nearby meal gets the list
+ * index on `location` (the boxes), then the great-circle distance; a meal's ingredient list is read
+ * from public.meal_facts (allergens and diet traits as arrays, kept by triggers). Each nearby meal gets the list
  * of every reason it is hidden for; a meal is eligible only when that list is empty. Allergies
  * follow is_meal_safe_for_user (§4): an allergy covers the allergens under it at any depth,
  * `contains` hides at any severity, `may_contain` at SEVERE or LIFE_THREATENING, and a severe
@@ -94,28 +95,36 @@ export const candidateStatement = (tx: Tx, c: CandidateQuery) => tx`
       cross join unnest(mc.excluded_allergen_ids) as a (id)
       where uc.user_id = ${c.userId}
     ),
+    -- each excluded allergen with every allergen under it, at any depth
     exclusions (key, allergen_id, strict) as (
       select key, allergen_id, strict from roots
       union
       select e.key, a.id, e.strict from exclusions e join health.allergens a on a.parent_id = e.allergen_id
     ),
-    strictness as (select coalesce(bool_or(strict), false) as any_strict from exclusions),
-    diets as (
-      select 'diet:' || d.id as key, d.excluded_traits, d.needs_classified_ingredients,
-             d.required_certification, d.max_carbs_g_per_meal
+    -- one row per rule the person's allergies, diets and conditions set
+    rules as materialized (
+      select e.key, array_agg(e.allergen_id) as contains_ids,
+             coalesce(array_agg(e.allergen_id) filter (where e.strict), '{}') as trace_ids,
+             '{}'::text[] as traits, false as needs_classified, null::text as certification,
+             null::numeric as max_carbs, null::integer as max_sodium, null::numeric as max_protein,
+             null::numeric as max_fat
+      from exclusions e group by e.key
+      union all
+      select 'diet:' || d.id, '{}', '{}', d.excluded_traits, d.needs_classified_ingredients,
+             d.required_certification, d.max_carbs_g_per_meal, null, null, null
       from public.user_dietary_restrictions ud
       join health.dietary_restrictions_ref d on d.id = ud.restriction_id
       where ud.user_id = ${c.userId}
-    ),
-    conditions as (
-      select 'condition:' || mc.id as key, mc.max_sodium_mg_per_meal, mc.max_carbs_g_per_meal,
-             mc.max_protein_g_per_meal, mc.max_fat_g_per_meal
+      union all
+      select 'condition:' || mc.id, '{}', '{}', '{}', false, null, mc.max_carbs_g_per_meal,
+             mc.max_sodium_mg_per_meal, mc.max_protein_g_per_meal, mc.max_fat_g_per_meal
       from public.user_medical_conditions uc
       join health.medical_conditions_ref mc on mc.id = uc.condition_id
       where uc.user_id = ${c.userId}
         and (mc.max_sodium_mg_per_meal is not null or mc.max_carbs_g_per_meal is not null
              or mc.max_protein_g_per_meal is not null or mc.max_fat_g_per_meal is not null)
     ),
+    strictness as (select coalesce(bool_or(strict), false) as any_strict from exclusions),
     reacted as (
       select f.meal_id from public.feedback f where f.user_id = ${c.userId} and f.reaction
     ),
@@ -125,57 +134,57 @@ export const candidateStatement = (tx: Tx, c: CandidateQuery) => tx`
       from public.restaurants r
       where r.location <@ ${box(tx, c.boxes[0])} or r.location <@ ${box(tx, c.boxes[1])}
     ),
-    candidates as materialized (
+    -- every meal within the distance, with its ingredient list as facts (public.meal_facts) and
+    -- the reasons that need no rule
+    base as materialized (
       select m.id, m.name, m.description, m.category, m.price::float8 as price, m.calories,
              m.protein_g::float8 as protein_g, m.carbs_g::float8 as carbs_g, m.fat_g::float8 as fat_g,
-             m.fiber_g::float8 as fiber_g, m.sodium_mg, (m.ingredients_complete and f.n > 0) as ingredients_complete,
-             n.id as restaurant_id, n.name as restaurant_name, n.cuisine_type, n.price_range, n.km, f.warns,
+             m.fiber_g::float8 as fiber_g, m.sodium_mg, m.certifications,
+             (m.ingredients_complete and coalesce(mf.ingredient_count, 0) > 0) as listed,
+             coalesce(mf.unclassified, false) as unclassified,
+             coalesce(mf.contains_allergen_ids, '{}') as contains_ids,
+             coalesce(mf.trace_allergen_ids, '{}') as trace_ids,
+             coalesce(mf.contains_traits, '{}') as traits,
+             n.id as restaurant_id, n.name as restaurant_name, n.cuisine_type, n.price_range, n.km,
              array_remove(array[
                case when not m.is_available then 'unavailable' end,
                case when not n.is_active then 'restaurant_inactive' end,
-               case when exists (select 1 from reacted x where x.meal_id = m.id) then 'reaction' end,
-               case when (select any_strict from strictness) and not (m.ingredients_complete and f.n > 0)
+               case when m.id in (select meal_id from reacted) then 'reaction' end,
+               case when (select any_strict from strictness)
+                     and not (m.ingredients_complete and coalesce(mf.ingredient_count, 0) > 0)
                  then 'incomplete_ingredients' end
-             ], null)
-             || coalesce(f.hits, '{}') || coalesce(f.trait_hits, '{}')
-             || array(
-               select d.key from diets d
-               where (d.needs_classified_ingredients and not (m.ingredients_complete and f.n > 0 and not f.unclassified))
-                  or (d.required_certification is not null and not (d.required_certification = any (m.certifications)))
-                  or (d.max_carbs_g_per_meal is not null and not coalesce(m.carbs_g <= d.max_carbs_g_per_meal, false))
-             )
-             || array(
-               select k.key from conditions k
-               where (k.max_sodium_mg_per_meal is not null and not coalesce(m.sodium_mg <= k.max_sodium_mg_per_meal, false))
-                  or (k.max_carbs_g_per_meal is not null and not coalesce(m.carbs_g <= k.max_carbs_g_per_meal, false))
-                  or (k.max_protein_g_per_meal is not null and not coalesce(m.protein_g <= k.max_protein_g_per_meal, false))
-                  or (k.max_fat_g_per_meal is not null and not coalesce(m.fat_g <= k.max_fat_g_per_meal, false))
-             ) as hidden
+             ], null) as reasons
       from near n
       join public.meals m on m.restaurant_id = n.id
-      cross join lateral (
-        select count(distinct mi.ingredient_id)::int as n,
-               coalesce(bool_or(i.diet_traits is null), false) as unclassified,
-               array_agg(distinct x.key) filter (where x.key is not null and (mi.presence = 'contains' or x.strict)) as hits,
-               array_agg(distinct x.key) filter (
-                 where x.key like 'allergy:%' and mi.presence = 'may_contain' and not x.strict) as warns,
-               array_agg(distinct d.key) filter (where d.key is not null) as trait_hits
-        from public.meal_ingredients mi
-        join public.ingredients i on i.id = mi.ingredient_id
-        left join exclusions x on x.allergen_id = i.allergen_id
-        left join diets d on mi.presence = 'contains' and i.diet_traits && d.excluded_traits
-        where mi.meal_id = m.id
-      ) f
+      left join public.meal_facts mf on mf.meal_id = m.id
       where n.km <= ${c.maxKm}::float8
+    ),
+    -- each meal with each rule it breaks, or cannot be shown to keep
+    hits as materialized (
+      select b.id, r.key
+      from base b join rules r on
+           b.contains_ids && r.contains_ids
+        or b.trace_ids && r.trace_ids
+        or b.traits && r.traits
+        or (r.needs_classified and not (b.listed and not b.unclassified))
+        or (r.certification is not null and not (r.certification = any (b.certifications)))
+        or (r.max_carbs is not null and not coalesce(b.carbs_g <= r.max_carbs, false))
+        or (r.max_sodium is not null and not coalesce(b.sodium_mg <= r.max_sodium, false))
+        or (r.max_protein is not null and not coalesce(b.protein_g <= r.max_protein, false))
+        or (r.max_fat is not null and not coalesce(b.fat_g <= r.max_fat, false))
+    ),
+    shown as (
+      select b.* from base b
+      where cardinality(b.reasons) = 0 and b.id not in (select h.id from hits h) -- a hashed subplan
     )
     select
-      (select count(*)::int from candidates) as considered,
-      (select count(*)::int from candidates where cardinality(hidden) > 0) as hidden,
+      (select count(*)::int from base) as considered,
+      (select count(*)::int from base) - (select count(*)::int from shown) as hidden,
       coalesce((
         select jsonb_object_agg(reason, n) from (
-          select reason, count(distinct c.id)::int as n
-          from candidates c cross join unnest(c.hidden) as reason
-          group by reason
+          select reason, count(*)::int as n from base b cross join unnest(b.reasons) as reason group by reason
+          union all
+          select key, count(distinct id)::int from hits group by key
         ) s
       ), '{}') as left_out,
       coalesce((
@@ -183,9 +192,13 @@ export const candidateStatement = (tx: Tx, c: CandidateQuery) => tx`
           'id', c.id, 'name', c.name, 'description', c.description, 'category', c.category,
           'price', c.price, 'calories', c.calories, 'protein_g', c.protein_g, 'carbs_g', c.carbs_g,
           'fat_g', c.fat_g, 'fiber_g', c.fiber_g, 'sodium_mg', c.sodium_mg,
-          'ingredients_complete', c.ingredients_complete, 'restaurant_id', c.restaurant_id,
+          'ingredients_complete', c.listed, 'restaurant_id', c.restaurant_id,
           'restaurant_name', c.restaurant_name, 'cuisine_type', c.cuisine_type, 'price_range', c.price_range,
-          'km', c.km, 'warns', c.warns,
+          'km', c.km,
+          'warns', array(
+            select distinct x.key from exclusions x
+            where x.key like 'allergy:%' and not x.strict and x.allergen_id = any (c.trace_ids)
+          ),
           'tags', case when ${c.withWellnessTags}::boolean then coalesce((
             select jsonb_agg(jsonb_build_object(
               'tag', t.tag_name, 'tag_id', t.id, 'effectiveness', t.effectiveness_rating::float8,
@@ -194,7 +207,7 @@ export const candidateStatement = (tx: Tx, c: CandidateQuery) => tx`
             where ft.food_id = c.id and t.is_active
           ), '[]') else '[]' end
         ))
-        from candidates c where cardinality(c.hidden) = 0
+        from shown c
       ), '[]') as eligible`;
 
 /** Names for the reason keys of `candidates`: allergens, diets and conditions. */

@@ -163,6 +163,37 @@ describe('GET /me/recommendations', () => {
     expect(r.body.left_out.considered).toBe(1);
   });
 
+  it('follows the catalogue as it changes: an ingredient gains an allergen or a trait, a link goes', async () => {
+    const u = await createUser(api.db);
+    const p = place();
+    await person(api.db.sql, u.id, {
+      allergies: [{ allergen: 'Peanuts', severity: 'MILD' }],
+      diets: ['vegetarian'],
+    });
+    const sauce = await ingredient(api.db.sql, null);
+    const m = await meal(api.db.sql, await restaurant(api.db.sql, at(p)), { ingredients: [{ id: sauce }] });
+    const shown = async () =>
+      (
+        await api.request('GET', `/me/recommendations?${near(p)}&meal=lunch`, { token: u.token })
+      ).body.items.map((i: { meal: { id: string } }) => i.meal.id);
+    expect(await shown()).toEqual([m]);
+    await api.db
+      .sql`update public.ingredients set allergen_id = (select id from health.allergens where name = 'Peanuts') where id = ${sauce}`;
+    expect(await shown()).toEqual([]);
+    await api.db
+      .sql`update public.ingredients set allergen_id = null, diet_traits = '{meat}' where id = ${sauce}`;
+    expect(await shown()).toEqual([]);
+    await api.db.sql`update public.ingredients set diet_traits = null where id = ${sauce}`;
+    expect(await shown()).toEqual([]); // unclassified: vegetarian cannot be decided
+    const herb = await ingredient(api.db.sql, null);
+    await api.db.sql`insert into public.meal_ingredients (meal_id, ingredient_id) values (${m}, ${herb})`;
+    await api.db.sql`delete from public.meal_ingredients where meal_id = ${m} and ingredient_id = ${sauce}`;
+    expect(await shown()).toEqual([m]);
+    const [facts] = await api.db
+      .sql`select ingredient_count, unclassified from public.meal_facts where meal_id = ${m}`;
+    expect(facts).toEqual({ ingredient_count: 1, unclassified: false });
+  });
+
   it.each([
     ['a latitude out of range', 'near=91,0&meal=lunch', 'query.near'],
     ['a longitude out of range', 'near=0,-180.5&meal=lunch', 'query.near'],
