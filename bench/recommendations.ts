@@ -113,7 +113,7 @@ export async function generate(owner: Sql) {
   await copy(
     owner,
     'public.meals',
-    'id, restaurant_id, name, price, calories, protein_g, carbs_g, fat_g, fiber_g, sodium_mg, is_available, ingredients_complete',
+    'id, restaurant_id, name, price, calories, protein_g, carbs_g, fat_g, fiber_g, sodium_mg, is_available, ingredients_complete, certifications',
     function* () {
       for (const r of restaurantIds) {
         for (let j = 0; j < mealsPerRestaurant; j += 1) {
@@ -132,6 +132,7 @@ export async function generate(owner: Sql) {
             Math.round(between(100, 2000)),
             rnd() < 0.95 ? 't' : 'f',
             rnd() < 0.8 ? 't' : 'f',
+            rnd() < 0.15 ? '{halal}' : rnd() < 0.1 ? '{kosher}' : '{}',
           ].join('\t');
         }
       }
@@ -239,7 +240,7 @@ export async function benchRecommendations(
   );
 
   // The plan of the hard-filter statement for one person, as the API runs it.
-  const one = persons[1]!;
+  const one = persons[0]!;
   const plan = await transaction(owner, { role: 'eatsential_write', userId: one.id }, async (tx) => {
     const c = {
       userId: one.id,
@@ -292,7 +293,7 @@ export async function benchRecommendations(
   const sample = await new Promise<string>((resolve, reject) => {
     const req = request(
       `${server.url}/me/recommendations?near=${one.lat.toFixed(5)},${one.lon.toFixed(5)}&meal=lunch`,
-      { agent, headers: { authorization: `Bearer ${tokens[1]}` } },
+      { agent, headers: { authorization: `Bearer ${tokens[0]}` } },
       (res) => {
         let body = '';
         res.on('data', (c: Buffer) => (body += c.toString()));
