@@ -4,6 +4,8 @@
  * directly through postgres.js at the same concurrency, on the PostgreSQL named by DATABASE_URL,
  * with what one request costs on the wire (statements and round trips, bench/wire.ts). Prints
  * figures; never fails on them.
+ *
+ * `npm run bench -- recommendations` runs bench/recommendations.ts instead.
  */
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -61,6 +63,12 @@ async function main() {
     );
     process.exit(2);
   }
+  if (process.argv[2] === 'recommendations') {
+    const { benchRecommendations, withBenchDatabase } = await import('./recommendations');
+    await withBenchDatabase(base, (url) => benchRecommendations(url, startServer));
+    return;
+  }
+
   console.log('Cold start: node -e "require(<bundle>)", whole process, median of interleaved runs');
   printColdStarts(await coldStarts());
   console.log('');

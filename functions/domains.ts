@@ -32,6 +32,16 @@ export const domains = {
     timeoutSeconds: 25, // under API Gateway's 29 s
     sendsEmail: false,
   },
+  recommendations: {
+    entry: 'functions/recommendations/handler.ts',
+    description: 'Safe, explained meal recommendations nearby, and feedback on meals',
+    memoryMb: 1024, // ranking runs in the function; Lambda CPU scales with memory
+    timeoutSeconds: 10,
+    sendsEmail: false,
+    // Feedback comments are sealed with the note keyring, and so are the stored answers of its
+    // idempotent create (functions/core/idempotency.ts).
+    noteKeyring: true,
+  },
   platform: {
     entry: 'functions/platform/handler.ts',
     description: 'Service documents: health check and the OpenAPI document',

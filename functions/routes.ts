@@ -2,12 +2,19 @@ import { catalogueRoutes } from './catalogue/routes';
 import { healthRoutes } from './health/routes';
 import { identityRoutes } from './identity/routes';
 import { platformRoutes } from './platform/routes';
+import { recommendationsRoutes } from './recommendations/routes';
 
 /**
  * THE route table: the concatenation of every domain's slice, and the single source for the local
  * server, the OpenAPI document, the tests that walk every route and the API Gateway routes of the
  * infrastructure. A domain Lambda imports only its own slice (`functions/<domain>/routes.ts`).
  */
-export const routes = [...platformRoutes, ...identityRoutes, ...healthRoutes, ...catalogueRoutes] as const;
+export const routes = [
+  ...platformRoutes,
+  ...identityRoutes,
+  ...healthRoutes,
+  ...catalogueRoutes,
+  ...recommendationsRoutes,
+] as const;
 
 export type AppRoute = (typeof routes)[number];

@@ -1,0 +1,10 @@
+drop trigger meal_facts_after_meal_insert on public.meals;
+drop trigger meal_facts_after_ingredient_update on public.ingredients;
+drop trigger meal_facts_after_link_delete on public.meal_ingredients;
+drop trigger meal_facts_after_link_update on public.meal_ingredients;
+drop trigger meal_facts_after_link_insert on public.meal_ingredients;
+drop function public.meal_facts_after_meals();
+drop function public.meal_facts_after_ingredients();
+drop function public.meal_facts_after_links();
+drop function public.refresh_meal_facts(uuid[]);
+drop table public.meal_facts;
