@@ -354,6 +354,10 @@ const ops: Operations<'wellness'> = {
     return chatView(changed, caller.userId);
   },
 
+  async deleteChatSession({ tx, params }) {
+    if (!(await q.deleteChat(tx, params.id))) throw chatNotFound();
+  },
+
   // ---- insights --------------------------------------------------------------------------------
   async getInsights({ tx, caller, query }) {
     const end = query.end ?? localToday(await q.timeZone(tx, caller.userId));

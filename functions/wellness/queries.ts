@@ -345,3 +345,7 @@ export async function updateChat(tx: Tx, id: string, values: Record<string, unkn
     update health.ai_chat_sessions set ${tx(values)} where id = ${id} returning ${tx.unsafe(chatColumns)}`;
   return row as ChatRow;
 }
+
+export async function deleteChat(tx: Tx, id: string): Promise<boolean> {
+  return (await tx`delete from health.ai_chat_sessions where id = ${id} returning 1`).length > 0;
+}

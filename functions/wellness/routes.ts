@@ -4,7 +4,8 @@ import * as s from './schemas';
 /**
  * The wellness domain's slice of the route table: mental-wellness tracking. Every route that declares
  * `consent_required` answers 403 without an active mental_health_tracking consent before touching a row
- * (operations.ts); the consent routes and the deletion of one's data need none.
+ * (operations.ts). Consenting, withdrawing and deleting one's own entries need none: deletion is the
+ * person's right over what we hold, not processing.
  */
 export const wellnessRoutes = [
   {
@@ -117,7 +118,7 @@ export const wellnessRoutes = [
     summary: 'Delete a a mood entry',
     status: 204,
     schemas: { params: s.idParams },
-    problems: { 403: ['consent_required'], 404: ['mood_log_not_found'] },
+    problems: { 404: ['mood_log_not_found'] },
   },
   {
     method: 'POST',
@@ -182,7 +183,7 @@ export const wellnessRoutes = [
     summary: 'Delete a stress entry',
     status: 204,
     schemas: { params: s.idParams },
-    problems: { 403: ['consent_required'], 404: ['stress_log_not_found'] },
+    problems: { 404: ['stress_log_not_found'] },
   },
   {
     method: 'POST',
@@ -243,7 +244,7 @@ export const wellnessRoutes = [
     summary: "Delete a a night's sleep entry",
     status: 204,
     schemas: { params: s.idParams },
-    problems: { 403: ['consent_required'], 404: ['sleep_log_not_found'] },
+    problems: { 404: ['sleep_log_not_found'] },
   },
   {
     method: 'POST',
@@ -288,7 +289,7 @@ export const wellnessRoutes = [
     summary: 'Delete a a mindfulness session entry',
     status: 204,
     schemas: { params: s.idParams },
-    problems: { 403: ['consent_required'], 404: ['mindfulness_session_not_found'] },
+    problems: { 404: ['mindfulness_session_not_found'] },
   },
   {
     method: 'POST',
@@ -350,7 +351,7 @@ export const wellnessRoutes = [
     summary: 'Delete a goal',
     status: 204,
     schemas: { params: s.idParams },
-    problems: { 403: ['consent_required'], 404: ['mental_goal_not_found'] },
+    problems: { 404: ['mental_goal_not_found'] },
   },
   {
     method: 'GET',
@@ -425,6 +426,17 @@ export const wellnessRoutes = [
     status: 200,
     schemas: { params: s.idParams, body: s.endChatBody, response: s.chatSession },
     problems: { 403: ['consent_required'], 404: ['chat_session_not_found'], 409: ['chat_session_ended'] },
+  },
+  {
+    method: 'DELETE',
+    path: '/me/chat-sessions/{id}',
+    domain: 'wellness',
+    access: 'user',
+    operationId: 'deleteChatSession',
+    summary: 'Delete a chat session',
+    status: 204,
+    schemas: { params: s.idParams },
+    problems: { 404: ['chat_session_not_found'] },
   },
   {
     method: 'GET',

@@ -88,11 +88,17 @@ async function wellnessRows(userId: string): Promise<number> {
 }
 
 describe('the consent gate', () => {
-  it('covers every route of the domain but the consent routes and the deletion of one’s data', () => {
+  it('covers every route of the domain but the consent routes and deletions of one’s own data', () => {
     const free = wellnessRoutes.filter((r) => !gated.includes(r)).map((r) => `${r.method} ${r.path}`);
     expect(free.sort()).toEqual([
+      'DELETE /me/chat-sessions/{id}',
       'DELETE /me/consents/{type}',
+      'DELETE /me/mental-goals/{id}',
       'DELETE /me/mental-health-data',
+      'DELETE /me/mindfulness-sessions/{id}',
+      'DELETE /me/mood-logs/{id}',
+      'DELETE /me/sleep-logs/{id}',
+      'DELETE /me/stress-logs/{id}',
       'GET /me/consents',
       'PUT /me/consents/{type}',
     ]);
@@ -181,17 +187,19 @@ describe('withdrawal then deletion', () => {
   it('leaves no mental-wellness row of the person, and those of others untouched', async () => {
     const u = await consentingUser(api);
     const other = await consentingUser(api);
-    await seed(u.token);
+    const ids = await seed(u.token);
     await seed(other.token);
     expect(await wellnessRows(u.id)).toBe(6);
 
     const withdrawn = await api.request('DELETE', '/me/consents/mental_health_tracking', { token: u.token });
+    const one = await api.request('DELETE', `/me/mood-logs/${ids['mood-logs']}`, { token: u.token });
     const deleted = await api.request('DELETE', '/me/mental-health-data', { token: u.token });
 
     expect(withdrawn.body.data_kept).toBe(true);
+    expect(one.status).toBe(204);
     expect(deleted.status).toBe(200);
     expect(deleted.body.deleted).toEqual({
-      mood_logs: 1,
+      mood_logs: 0,
       stress_logs: 1,
       sleep_logs: 1,
       mindfulness_sessions: 1,
