@@ -114,9 +114,14 @@ export const shownPeriods = 100;
 
 export function progressOf(goal: GoalFacts, days: readonly DayValues[], today: string) {
   const last = goal.end_date !== null && goal.end_date < today ? goal.end_date : today;
+  const byDay = new Map(days.map((d) => [d.day, d]));
   const periods = periodsOf(goal.frequency, goal.start_date, last).map((p) => {
     const end = goal.end_date !== null && goal.end_date < p.end ? goal.end_date : p.end;
-    const inside = days.filter((d) => d.day >= p.start && d.day <= end);
+    const inside: DayValues[] = [];
+    for (let d = p.start; d <= end; d = addDays(d, 1)) {
+      const v = byDay.get(d);
+      if (v) inside.push(v);
+    }
     const { value, logged } = valueOf(goal.goal_type, goal.target_unit, inside);
     const lowerIsBetter = goal.goal_type === 'stress_reduction';
     const met =
