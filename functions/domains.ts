@@ -42,6 +42,17 @@ export const domains = {
     // idempotent create (functions/core/idempotency.ts).
     noteKeyring: true,
   },
+  wellness: {
+    entry: 'functions/wellness/handler.ts',
+    description:
+      'Mental wellness: consents, mood, stress, sleep and mindfulness logs, goals, AI chat sessions, insights',
+    memoryMb: 512,
+    timeoutSeconds: 10,
+    sendsEmail: false,
+    // Every note, chat title and summary is sealed with the note keyring, and so are the stored
+    // answers of its idempotent creates.
+    noteKeyring: true,
+  },
   platform: {
     entry: 'functions/platform/handler.ts',
     description: 'Service documents: health check and the OpenAPI document',

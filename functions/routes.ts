@@ -3,6 +3,7 @@ import { healthRoutes } from './health/routes';
 import { identityRoutes } from './identity/routes';
 import { platformRoutes } from './platform/routes';
 import { recommendationsRoutes } from './recommendations/routes';
+import { wellnessRoutes } from './wellness/routes';
 
 /**
  * THE route table: the concatenation of every domain's slice, and the single source for the local
@@ -13,6 +14,7 @@ export const routes = [
   ...platformRoutes,
   ...identityRoutes,
   ...healthRoutes,
+  ...wellnessRoutes,
   ...catalogueRoutes,
   ...recommendationsRoutes,
 ] as const;

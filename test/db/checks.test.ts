@@ -72,7 +72,35 @@ const tag = () => ({ tag_name: '#CheckTag', category: 'Energy', description: 'x'
 const foodTag = (c: Context) => ({ food_id: c.mealId, tag_id: c.tagId, source: 'nutritionist' });
 const chat = (c: Context) => ({ user_id: c.userId, llm_model: 'gpt-4' });
 const note = (bytes: number) => ({ notes_encrypted: Buffer.alloc(bytes, 1), notes_key_version: 1 });
-const list = (n: number) => Array.from({ length: n }, (_, i) => `item ${i}`);
+/** Codes of health.stress_triggers_ref and health.coping_strategies_ref (stress_logs holds codes). */
+const triggers = (n: number) =>
+  [
+    'work',
+    'study',
+    'finances',
+    'relationships',
+    'family',
+    'health',
+    'sleep',
+    'caregiving',
+    'commute',
+    'news',
+    'social_media',
+  ].slice(0, n);
+const coping = (n: number) =>
+  [
+    'exercise',
+    'walk',
+    'meditation',
+    'breathing',
+    'talking',
+    'journaling',
+    'music',
+    'rest',
+    'hobby',
+    'time_outdoors',
+    'therapy',
+  ].slice(0, n);
 
 // One line per case reads as a table.
 // prettier-ignore
@@ -145,8 +173,10 @@ const cases: Case[] = [
   { table: 'health.stress_logs', constraint: 'chk_stress_level', base: stress, refuses: 'a stress level of 0', violating: { stress_level: 0 }, accepts: 'a stress level of 1', boundary: { stress_level: 1 } },
   { table: 'health.stress_logs', constraint: 'chk_stress_level', base: stress, refuses: 'a stress level of 11', violating: { stress_level: 11 }, accepts: 'a stress level of 10', boundary: { stress_level: 10 } },
   { table: 'health.stress_logs', constraint: 'chk_stress_label', base: stress, refuses: 'an unknown stress label', violating: { stress_label: 'extreme' }, accepts: 'severe', boundary: { stress_label: 'severe' } },
-  { table: 'health.stress_logs', constraint: 'chk_triggers_count', base: stress, refuses: '11 triggers', violating: { triggers: list(11) }, accepts: '10 triggers', boundary: { triggers: list(10) } },
-  { table: 'health.stress_logs', constraint: 'chk_coping_count', base: stress, refuses: '11 coping strategies', violating: { coping_strategies: list(11) }, accepts: '10 coping strategies', boundary: { coping_strategies: list(10) } },
+  { table: 'health.stress_logs', constraint: 'chk_triggers_count', base: stress, refuses: '11 triggers', violating: { triggers: triggers(11) }, accepts: '10 triggers', boundary: { triggers: triggers(10) } },
+  { table: 'health.stress_logs', constraint: 'stress_logs_triggers_check', base: stress, refuses: 'a trigger code not in the vocabulary', violating: { triggers: ['work', 'aliens'] }, accepts: 'codes of the vocabulary', boundary: { triggers: ['work', 'other'] } },
+  { table: 'health.stress_logs', constraint: 'chk_coping_count', base: stress, refuses: '11 coping strategies', violating: { coping_strategies: coping(11) }, accepts: '10 coping strategies', boundary: { coping_strategies: coping(10) } },
+  { table: 'health.stress_logs', constraint: 'stress_logs_coping_strategies_check', base: stress, refuses: 'a coping code not in the vocabulary', violating: { coping_strategies: ['shouting'] }, accepts: 'codes of the vocabulary', boundary: { coping_strategies: ['walk'] } },
   { table: 'health.stress_logs', constraint: 'chk_notes_length', base: stress, refuses: 'notes of 4097 encrypted bytes', violating: note(4097), accepts: 'notes of 4096 encrypted bytes', boundary: note(4096) },
 
   // health.sleep_logs (doc 9.4)
@@ -175,7 +205,7 @@ const cases: Case[] = [
   // health.ai_chat_sessions (doc 9.6)
   { table: 'health.ai_chat_sessions', constraint: 'chk_message_count', base: chat, refuses: '-1 messages', violating: { message_count: -1 }, accepts: '0 messages', boundary: { message_count: 0 } },
   { table: 'health.ai_chat_sessions', constraint: 'chk_tokens', base: chat, refuses: '-1 tokens', violating: { total_tokens_used: -1 }, accepts: '0 tokens', boundary: { total_tokens_used: 0 } },
-  { table: 'health.ai_chat_sessions', constraint: 'chk_llm_model', base: chat, refuses: 'an unlisted model', violating: { llm_model: 'gpt-5' }, accepts: 'claude-3-sonnet', boundary: { llm_model: 'claude-3-sonnet' } },
+  { table: 'health.ai_chat_sessions', constraint: 'ai_chat_sessions_llm_model_fkey', base: chat, refuses: 'a model not in health.llm_models', violating: { llm_model: 'gpt-5' }, accepts: 'claude-3-sonnet', boundary: { llm_model: 'claude-3-sonnet' }, code: '23503' },
   { table: 'health.ai_chat_sessions', constraint: 'chk_status', base: chat, refuses: 'an unknown status', violating: { status: 'DONE' }, accepts: 'ERROR', boundary: { status: 'ERROR' } },
   { table: 'health.ai_chat_sessions', constraint: 'chk_dates', base: chat, refuses: 'an end before the start', violating: { started_at: '2026-01-01T10:00:00Z', ended_at: '2026-01-01T09:59:59Z' }, accepts: 'an end at the start', boundary: { started_at: '2026-01-01T10:00:00Z', ended_at: '2026-01-01T10:00:00Z' } },
 ];

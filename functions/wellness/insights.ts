@@ -1,0 +1,167 @@
+import { addDays, weekdayOf, weekdays } from './days';
+import type { DayValues } from './queries';
+import { confidence, minimumPairs, spearman } from './stats';
+
+/**
+ * Insights over daily series (sql/README.md §6). A day's value is the mean of its entries (mood,
+ * energy, stress), its night (sleep_date is the day of waking) or nothing. Periods end on a local
+ * day: a week is 7 days, a month 30; the previous period is the same length just before.
+ * Correlations need more days than a week holds, so they use the 90 days ending with the period.
+ */
+
+export type Series = 'mood' | 'energy' | 'stress' | 'sleep_duration' | 'sleep_quality';
+export const seriesNames: readonly Series[] = ['mood', 'energy', 'stress', 'sleep_duration', 'sleep_quality'];
+
+export const periodDays = { week: 7, month: 30 } as const;
+export const correlationDays = 90;
+/** How far back a logging streak is followed. */
+export const streakDays = 366;
+
+/** Outcome, predictor: the pairs the issue asks for. */
+export const pairs: readonly (readonly [Series, Series])[] = [
+  ['mood', 'sleep_duration'],
+  ['mood', 'sleep_quality'],
+  ['mood', 'stress'],
+  ['stress', 'sleep_duration'],
+];
+
+const round = (x: number | null, digits = 2) =>
+  x === null ? null : Math.round(x * 10 ** digits) / 10 ** digits;
+
+type ByDay = ReadonlyMap<string, DayValues>;
+
+function valuesIn(byDay: ByDay, series: Series, from: string, to: string): { day: string; value: number }[] {
+  const out: { day: string; value: number }[] = [];
+  for (let d = from; d <= to; d = addDays(d, 1)) {
+    const v = byDay.get(d)?.[series];
+    if (v !== null && v !== undefined) out.push({ day: d, value: v });
+  }
+  return out;
+}
+
+const mean = (xs: readonly number[]) => (xs.length === 0 ? null : xs.reduce((a, b) => a + b, 0) / xs.length);
+
+/** Consecutive days with a value, back from `end`; a day not logged yet (`end` itself) does not break it. */
+export function loggingStreak(byDay: ByDay, series: Series, end: string): number {
+  const has = (d: string) => {
+    const v = byDay.get(d)?.[series];
+    return v !== null && v !== undefined;
+  };
+  let day = has(end) ? end : addDays(end, -1);
+  let n = 0;
+  while (n < streakDays && has(day)) {
+    n += 1;
+    day = addDays(day, -1);
+  }
+  return n;
+}
+
+export function summarise(byDay: ByDay, series: Series, start: string, end: string, previousStart: string) {
+  const now = valuesIn(byDay, series, start, end);
+  const before = valuesIn(byDay, series, previousStart, addDays(start, -1));
+  const avg = mean(now.map((v) => v.value));
+  const prev = mean(before.map((v) => v.value));
+  return {
+    series,
+    days: now.length,
+    average: round(avg),
+    min: now.length ? Math.min(...now.map((v) => v.value)) : null,
+    max: now.length ? Math.max(...now.map((v) => v.value)) : null,
+    previous_average: round(prev),
+    change: avg === null || prev === null ? null : round(avg - prev),
+    weekday_pattern: weekdays.map((w) => {
+      const on = now.filter((v) => weekdayOf(v.day) === w).map((v) => v.value);
+      return { weekday: w, average: round(mean(on)), days: on.length };
+    }),
+    logging_streak: loggingStreak(byDay, series, end),
+  };
+}
+
+const words: Record<Series, { subject: string; higher: string }> = {
+  mood: { subject: 'mood', higher: 'your mood is higher' },
+  energy: { subject: 'energy', higher: 'your energy is higher' },
+  stress: { subject: 'stress', higher: 'your stress is higher' },
+  sleep_duration: { subject: 'sleep duration', higher: 'you sleep longer' },
+  sleep_quality: { subject: 'sleep quality', higher: 'you sleep better' },
+};
+
+const formatP = (p: number) => (p < 0.001 ? 'p < 0.001' : `p = ${p.toFixed(3)}`);
+
+/** The sentence a person reads under a correlation. */
+export function sentence(
+  outcome: Series,
+  predictor: Series,
+  lag: number,
+  r: { n: number; rho: number | null; pValue: number | null },
+): string {
+  if (r.n < minimumPairs)
+    return `Log ${minimumPairs - r.n} more days with both ${words[outcome].subject} and ${words[predictor].subject} to see whether they go together.`;
+  if (r.rho === null || r.pValue === null)
+    return `Your ${words[outcome].subject} or ${words[predictor].subject} did not vary over these ${r.n} days, so nothing can be said.`;
+  const when =
+    lag === 0 ? `On days when ${words[predictor].higher}` : `On days after ${words[predictor].higher}`;
+  const direction = r.rho > 0 ? 'higher' : 'lower';
+  const chance = r.pValue >= 0.05 ? ' This could well be chance.' : '';
+  return `${when}, your ${words[outcome].subject} is ${direction}: rho ${r.rho.toFixed(2)}, ${r.n} days, ${formatP(r.pValue)}.${chance}`;
+}
+
+/** Paired days of two series, the predictor `lag` days before the outcome. */
+export function paired(
+  byDay: ByDay,
+  outcome: Series,
+  predictor: Series,
+  lag: number,
+  from: string,
+  to: string,
+) {
+  const x: number[] = [];
+  const y: number[] = [];
+  for (let d = from; d <= to; d = addDays(d, 1)) {
+    const o = byDay.get(d)?.[outcome];
+    const p = byDay.get(addDays(d, -lag))?.[predictor];
+    if (o !== null && o !== undefined && p !== null && p !== undefined) {
+      y.push(o);
+      x.push(p);
+    }
+  }
+  return { x, y };
+}
+
+export function correlate(byDay: ByDay, from: string, to: string) {
+  return pairs.flatMap(([outcome, predictor]) =>
+    [0, 1].map((lag) => {
+      const { x, y } = paired(byDay, outcome, predictor, lag, from, to);
+      const r = spearman(x, y);
+      const shown = r.n >= minimumPairs && r.rho !== null && r.pValue !== null;
+      return {
+        outcome,
+        predictor,
+        lag_days: lag,
+        n: r.n,
+        rho: shown ? round(r.rho, 3) : null,
+        p_value: shown ? round(r.pValue, 4) : null,
+        confidence: shown ? confidence(r.pValue as number) : null,
+        sentence: sentence(outcome, predictor, lag, r),
+        days_needed: Math.max(0, minimumPairs - r.n),
+      };
+    }),
+  );
+}
+
+export function insightsOf(days: readonly DayValues[], period: 'week' | 'month', end: string) {
+  const byDay = new Map(days.map((d) => [d.day, d]));
+  const length = periodDays[period];
+  const start = addDays(end, -(length - 1));
+  const previousStart = addDays(start, -length);
+  const windowStart = addDays(end, -(correlationDays - 1));
+  return {
+    period,
+    start,
+    end,
+    previous_start: previousStart,
+    previous_end: addDays(start, -1),
+    series: seriesNames.map((s) => summarise(byDay, s, start, end, previousStart)),
+    correlations_window: { start: windowStart, end },
+    correlations: correlate(byDay, windowStart, end),
+  };
+}
