@@ -24,6 +24,7 @@ const extraJobs: JobDefinition[] = [
     timeoutSeconds: 900,
     memoryMb: 1024,
     needs: { backupBucket: 'write' },
+    role: 'eatsential_job_backup',
   },
   {
     name: 'rekey-notes',
@@ -33,6 +34,7 @@ const extraJobs: JobDefinition[] = [
     timeoutSeconds: 300,
     memoryMb: 512,
     needs: { noteKeyring: true },
+    role: 'eatsential_job_rekey',
   },
 ];
 
