@@ -20,6 +20,7 @@ export default tseslint.config(
     files: [
       'sql/cli.ts',
       'functions/jobs/cli.ts',
+      'functions/jobs/backup/restoreCli.ts',
       'functions/local/**',
       'functions/openapi/cli.ts',
       'scripts/**',

@@ -61,6 +61,39 @@ export const jobs: readonly JobDefinition[] = [
     needs: {},
     role: 'eatsential_job_anonymise',
   },
+  {
+    name: 'rotate-note-keys',
+    description:
+      "Re-encrypts every note ciphertext not under the keyring's current key; counts per key version",
+    schedule: 'cron(0 4 ? * SUN *)',
+    entry: 'functions/jobs/rekey/handler.ts',
+    timeoutSeconds: 900,
+    memoryMb: 512,
+    needs: { noteKeyring: true },
+    role: 'eatsential_job_rekey',
+  },
+  {
+    name: 'backup-export',
+    description:
+      'Exports every table from one snapshot (COPY, gzip, SSE-KMS multipart) with a manifest of row counts and SHA-256',
+    schedule: 'cron(30 1 * * ? *)',
+    entry: 'functions/jobs/backup/handler.ts',
+    timeoutSeconds: 900,
+    memoryMb: 1024,
+    needs: { backupBucket: 'write' },
+    role: 'eatsential_job_backup',
+  },
+  {
+    name: 'access-log-retention',
+    description:
+      'Exports and drops access-log partitions past the retention; removes ended sessions and spent tokens',
+    schedule: 'cron(45 2 1 * ? *)',
+    entry: 'functions/jobs/retention/handler.ts',
+    timeoutSeconds: 900,
+    memoryMb: 512,
+    needs: { backupBucket: 'write' },
+    role: 'eatsential_job_retention',
+  },
 ];
 
 export function findJob(name: string): JobDefinition | undefined {
