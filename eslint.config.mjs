@@ -21,6 +21,7 @@ export default tseslint.config(
       'sql/cli.ts',
       'functions/jobs/cli.ts',
       'functions/catalogue/cli.ts',
+      'functions/jobs/backup/restoreCli.ts',
       'functions/local/**',
       'functions/openapi/cli.ts',
       'scripts/**',

@@ -25,8 +25,13 @@ export interface JobsProps {
   readonly noteKeyring: secretsmanager.ISecret;
   /** Written by jobs with `needs.backupBucket: 'write'`. */
   readonly backups: Backups;
-  /** Encrypts the dead-letter queues. */
+  /** Encrypts the dead-letter queues (and, through S3, the exports). */
   readonly key: kms.IKey;
+  /**
+   * Settings every job reads from its environment (e.g. `WELLNESS_HORIZON_DAYS`).
+   * @default - none
+   */
+  readonly environment?: Readonly<Record<string, string>>;
   /**
    * Retries of a failed invocation, by the scheduler and by Lambda's asynchronous invoke.
    * @default 2
@@ -91,12 +96,17 @@ export class Jobs extends Construct {
       });
 
       const environment: Record<string, string> = {
+        ...props.environment,
         DB_HOST: props.database.proxy.endpoint,
         DB_PORT: String(props.database.port),
         DB_NAME: props.database.databaseName,
         DB_SECRET_ARN: props.dbSecret.secretArn,
       };
-      if (job.needs.backupBucket === 'write') environment.BACKUP_BUCKET = props.backups.bucket.bucketName;
+      if (job.needs.backupBucket === 'write') {
+        environment.BACKUP_BUCKET = props.backups.bucket.bucketName;
+        // Uploads name the bucket's own key (SSE-KMS), not the account's aws/s3 key.
+        environment.BACKUP_KEY_ARN = props.key.keyArn;
+      }
       if (job.needs.noteKeyring) environment.NOTE_KEYRING_SECRET_ARN = props.noteKeyring.secretArn;
 
       const fn = new AppFunction(this, cid, {

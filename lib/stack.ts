@@ -273,6 +273,11 @@ export class EatsentialStack extends Stack {
       noteKeyring: this.secrets.noteKeyring,
       backups: this.backups,
       key: this.keys.data,
+      environment: {
+        WELLNESS_HORIZON_DAYS: String(settings.lifecycle.wellnessHorizonDays),
+        ACCESS_LOG_RETENTION_MONTHS: String(settings.lifecycle.accessLogRetentionMonths),
+        AUTH_GRACE_DAYS: String(settings.lifecycle.authGraceDays),
+      },
     });
     this.backups.lockWriters();
 

@@ -68,6 +68,15 @@ export interface StageSettings {
     /** Object Lock mode of the export bucket (retention = `expireExportsAfter`). */
     readonly exportLock: 'governance' | 'compliance';
   };
+  /** Data lifecycle jobs (functions/jobs/table.ts). */
+  readonly lifecycle: {
+    /** anonymise-wellness: mental-wellness rows older than this are anonymised (design doc 9.7: 2 years). */
+    readonly wellnessHorizonDays: number;
+    /** access-log-retention: monthly access-log partitions older than this are exported and dropped. */
+    readonly accessLogRetentionMonths: number;
+    /** access-log-retention: ended sessions and spent tokens are removed this long after they end. */
+    readonly authGraceDays: number;
+  };
 }
 
 export function stageSettings(stage: StageName): StageSettings {
@@ -97,6 +106,7 @@ export function stageSettings(stage: StageName): StageSettings {
         snapshotVault: true,
         exportLock: 'compliance',
       },
+      lifecycle: { wellnessHorizonDays: 730, accessLogRetentionMonths: 13, authGraceDays: 30 },
     };
   }
   return {
@@ -118,5 +128,6 @@ export function stageSettings(stage: StageName): StageSettings {
     concurrency: { domainDefault: 5, authorizer: 10 },
     throttle: { default: { rateLimit: 50, burstLimit: 100 }, auth: { rateLimit: 5, burstLimit: 10 } },
     backups: { expireExportsAfter: Duration.days(14), snapshotVault: false, exportLock: 'governance' },
+    lifecycle: { wellnessHorizonDays: 730, accessLogRetentionMonths: 13, authGraceDays: 30 },
   };
 }

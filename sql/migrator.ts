@@ -172,7 +172,21 @@ export async function migrate(sql: Sql, options: RunOptions = {}): Promise<strin
       options.log?.(`applied ${m.file}`);
     }
   }
+  if (applied.length > 0) await coverTables(sql);
   return applied;
+}
+
+/**
+ * Grants that follow the catalog (sql/README.md, lifecycle): the backup job reads every table and
+ * the rekey job every note column, including those of tables the migrations just added.
+ */
+async function coverTables(sql: Sql): Promise<void> {
+  await sql.begin(async (tx) => {
+    await tx`select pg_advisory_xact_lock(${lockKey})`;
+    const [fn] = await tx<{ present: boolean }[]>`
+      select to_regprocedure('lifecycle.cover_tables()') is not null as present`;
+    if (fn?.present) await tx`select lifecycle.cover_tables()`;
+  });
 }
 
 /** Rolls back the newest applied migration, or every one newer than `to` (`'0'`: all). */

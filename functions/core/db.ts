@@ -3,8 +3,11 @@ import { secrets } from './config';
 import { textLiteral } from './literal';
 
 export type Sql = postgres.Sql;
-/** A connection of its own, inside a transaction: what `transaction` hands its callback. */
-export type Tx = postgres.ReservedSql;
+/**
+ * A client inside a transaction: what `transaction` hands its callback (a reserved connection), or
+ * `sql.begin`'s (jobs that need an isolation level). Typed as the client interface both share.
+ */
+export type Tx = postgres.ISql;
 
 /**
  * Where to connect. Locally a URL (`DATABASE_URL`); in AWS the RDS Proxy endpoint and the
@@ -64,9 +67,19 @@ export function createSql(target: DbTarget, options: ClientOptions = {}): Sql {
  * each transaction takes the narrowest role for its work.
  * - `eatsential_write`: a signed-in user's request, confined by row-level security to that user.
  * - `eatsential_auth`: the identity service before a user is known (login, register, reset).
- * - `eatsential_admin`: scheduled jobs and operators.
+ * - `eatsential_admin`: operators.
+ * - `eatsential_job_<name>`: one scheduled job, with only the grants it needs (sql/README.md).
  */
-export type DbRole = 'eatsential_write' | 'eatsential_auth' | 'eatsential_admin';
+export type DbRole = 'eatsential_write' | 'eatsential_auth' | 'eatsential_admin' | JobRole;
+
+export type JobRole =
+  | 'eatsential_job_partitions'
+  | 'eatsential_job_idempotency_keys'
+  | 'eatsential_job_purge'
+  | 'eatsential_job_anonymise'
+  | 'eatsential_job_backup'
+  | 'eatsential_job_retention'
+  | 'eatsential_job_rekey';
 
 /**
  * Work to start right after COMMIT (or ROLLBACK), in the same round trip and outside the

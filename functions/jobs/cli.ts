@@ -1,7 +1,12 @@
 import { join } from 'node:path';
-import { createSql, isPgError } from '../core/db';
+import { createSql, isPgError, type Sql } from '../core/db';
 import { connectionFailure, describeDatabaseUrl } from '../core/dbUrl';
+import { loadMigrations } from '../../sql/migrator';
+import { terminalProgress, type Progress } from './report';
 import { findJob, jobs } from './table';
+
+// Powertools metrics are CloudWatch lines; a local run prints its report instead.
+process.env.POWERTOOLS_METRICS_DISABLED ??= 'true';
 
 function usage(): string {
   const width = Math.max(...jobs.map((j) => j.name.length));
@@ -17,6 +22,13 @@ const notMigrated = (url: string) =>
 
 /** SQLSTATEs of a schema that is not there: undefined table, schema, function or other object. */
 const unmigrated = new Set(['42P01', '3F000', '42883', '42704']);
+
+async function pendingMigrations(sql: Sql): Promise<number> {
+  const applied = new Set(
+    (await sql<{ version: string }[]>`select version from public.schema_migrations`).map((r) => r.version),
+  );
+  return (await loadMigrations()).filter((m) => !applied.has(m.version)).length;
+}
 
 /** `npm run job -- <name>`: runs a scheduled job once against DATABASE_URL, as its Lambda would. */
 async function main(): Promise<number> {
@@ -43,12 +55,20 @@ async function main(): Promise<number> {
       return 1;
     }
     const mod = (await import(join(__dirname, '..', '..', job.entry))) as {
-      run: (deps: { sql: typeof sql }) => Promise<unknown>;
+      run: (deps: { sql: typeof sql; progress?: Progress }) => Promise<unknown>;
     };
-    console.log(JSON.stringify(await mod.run({ sql })));
+    // On a terminal a long job shows rows done, rate and time left on stderr; the report goes to stdout.
+    const bar = process.stderr.isTTY ? terminalProgress(job.name) : undefined;
+    const report = await mod.run({ sql, progress: bar?.progress });
+    bar?.done((report as { rows?: number }).rows ?? 0);
+    console.log(JSON.stringify(report));
     return 0;
   } catch (e) {
-    if (isPgError(e) && unmigrated.has(e.code)) {
+    // A job role made by a migration not yet applied: SET ROLE answers 22023 "role ... does not exist".
+    const missingRole = isPgError(e) && e.code === '22023' && /^role ".+" does not exist$/.test(e.message);
+    // The job's grants come with its migrations: denied while some are pending means not migrated.
+    const deniedUnmigrated = isPgError(e) && e.code === '42501' && (await pendingMigrations(sql)) > 0;
+    if (isPgError(e) && (unmigrated.has(e.code) || missingRole || deniedUnmigrated)) {
       console.error(
         `job ${job.name} failed: the database at ${describeDatabaseUrl(url)} lacks what the job needs ` +
           `(SQLSTATE ${e.code}): run npm run db:migrate`,

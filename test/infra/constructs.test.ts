@@ -172,6 +172,7 @@ describe('other constructs reject', () => {
         timeoutSeconds: 60,
         memoryMb: 256,
         needs: {},
+        role: 'eatsential_job_partitions' as const,
       },
     ];
     expect(

@@ -24,6 +24,7 @@ const writerJobs: JobDefinition[] = [
     timeoutSeconds: 900,
     memoryMb: 1024,
     needs: { backupBucket: 'write' },
+    role: 'eatsential_job_backup',
   },
 ];
 

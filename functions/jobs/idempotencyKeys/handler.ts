@@ -12,7 +12,7 @@ export function run({ sql }: { sql: Sql }) {
   return reported('idempotency-keys', async () => {
     let deleted = 0;
     for (;;) {
-      const batch = await transaction(sql, { role: 'eatsential_admin' }, async (tx) => {
+      const batch = await transaction(sql, { role: 'eatsential_job_idempotency_keys' }, async (tx) => {
         const rows = await tx`
           delete from public.idempotency_keys
           where id in (

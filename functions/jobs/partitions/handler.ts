@@ -20,7 +20,7 @@ export function run({ sql, now = new Date() }: { sql: Sql; now?: Date }) {
     for (let i = 0; i <= monthsAhead; i++) {
       const month = monthStart(now, i).toISOString().slice(0, 10);
       // One short transaction per month: the lock on the parent table is held briefly.
-      const outcome = await transaction(sql, { role: 'eatsential_admin' }, async (tx) => {
+      const outcome = await transaction(sql, { role: 'eatsential_job_partitions' }, async (tx) => {
         const [row] = await tx<
           { outcome: string }[]
         >`select audit.create_access_log_partition(${month}::date) as outcome`;
