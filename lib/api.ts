@@ -162,7 +162,7 @@ export class Api extends Construct {
       if (r.access === 'public') {
         const why =
           r.method === 'GET'
-            ? 'it serves a public service document (liveness, the API description) that names no user, to callers that hold no access token'
+            ? 'it serves a public service document (liveness, the API description and its reference page) that names no user, to callers that hold no access token'
             : 'it is how a caller without a valid access token gets or recovers one: register, verify an email, sign in, refresh a session or reset a password';
         acknowledge(route, {
           'AwsSolutions-APIG4': `${key} is public by design in functions/routes.ts ("${r.summary}"): ${why}.`,
