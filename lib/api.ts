@@ -84,6 +84,9 @@ export class Api extends Construct {
         throw new Error(`Route ${key} names domain "${r.domain}", which has no Lambda`);
     }
 
+    // An HTTP API's own answers (authorizer 401/403, throttling 429, 413, 500/503/504) keep API
+    // Gateway's `{"message": ...}` body: unlike a REST API it has no gateway responses to reshape
+    // them. The OpenAPI document declares that shape (`GatewayError`) beside each route's problems.
     this.httpApi = new apigw.HttpApi(this, 'HttpApi', {
       apiName: props.apiName ?? 'eatsential',
       description: 'Eatsential backend (payload v2)',

@@ -74,7 +74,7 @@ describe('a TypeScript client generated from the document', () => {
     expect(compiled.stdout).toBe('');
     expect(compiled.status).toBe(0);
     expect(checks).toBeGreaterThan(routes.length * 8);
-  }, 120_000);
+  }, 300_000);
 
   it('the same compiler check fails a status or a code the document does not declare', () => {
     writeFileSync(
@@ -100,5 +100,5 @@ describe('a TypeScript client generated from the document', () => {
     expect(compiled.status).not.toBe(0);
     expect(compiled.stdout).toMatch(/wrong\.ts\(4,.*404/);
     expect(compiled.stdout).toMatch(/wrong\.ts\(5,/);
-  }, 120_000);
+  }, 300_000);
 });

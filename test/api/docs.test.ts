@@ -57,7 +57,7 @@ describe('GET /docs', () => {
           executablePath: chromiumPath,
           args: ['--no-sandbox', '--disable-gpu'],
         });
-    }, 60_000);
+    }, 180_000);
     afterAll(async () => {
       await browser?.close();
     });
@@ -72,7 +72,7 @@ describe('GET /docs', () => {
         });
         page.on('pageerror', (e) => refused.push(e.message));
         await page.goto(`${api.url}/docs`);
-        await page.waitForSelector('.opblock', { timeout: 60_000 });
+        await page.waitForSelector('.opblock', { timeout: 180_000 });
 
         const listed = await page.$$eval('.opblock', (blocks) =>
           blocks.map((b) => {
@@ -88,7 +88,7 @@ describe('GET /docs', () => {
         await health.getByRole('button', { name: 'Try it out' }).click();
         await health.getByRole('button', { name: 'Execute' }).click();
         const status = health.locator('.live-responses-table .response .response-col_status').first();
-        await status.waitFor({ timeout: 30_000 });
+        await status.waitFor({ timeout: 120_000 });
         expect((await status.textContent())?.trim()).toMatch(/^200/);
         expect(
           await health
@@ -101,7 +101,7 @@ describe('GET /docs', () => {
         // No script or style was refused by the page's policy, and the page threw nothing.
         expect(refused).toEqual([]);
       },
-      120_000,
+      300_000,
     );
   });
 });
