@@ -66,6 +66,7 @@ describe('GET /docs', () => {
       'lists every operation of the route table, and "try it out" on GET /health answers 200',
       async () => {
         const page = await browser!.newPage();
+        page.setDefaultTimeout(120_000);
         const refused: string[] = [];
         page.on('console', (m) => {
           if (/Content Security Policy|Refused to/i.test(m.text())) refused.push(m.text());

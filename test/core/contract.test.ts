@@ -1,3 +1,5 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import * as z from 'zod';
 import { contractViolation, declaredProblems, routeFinder } from '../../functions/core/contract';
 import type { Route } from '../../functions/core/route';
@@ -136,5 +138,24 @@ describe('an answer checked against the route table', () => {
       contractViolation(find('GET', '/me'), { status: 304, contentType: null, code: undefined }),
     ).toMatch(/304/);
     expect(contractViolation(undefined, problem(500, 'internal_error'))).toMatch(/no route matches/);
+  });
+});
+
+describe('the codes operations throw', () => {
+  it('are each declared by some route of their domain', () => {
+    const root = join(__dirname, '..', '..');
+    const undeclared: string[] = [];
+    for (const domain of new Set((routes as readonly Route[]).map((r) => r.domain))) {
+      const file = join(root, 'functions', domain, 'operations.ts');
+      if (!existsSync(file)) continue;
+      const declared = new Set(
+        (routes as readonly Route[])
+          .filter((r) => r.domain === domain)
+          .flatMap((r) => [...declaredProblems(r).values()].flat()),
+      );
+      for (const m of readFileSync(file, 'utf8').matchAll(/code: '([a-z0-9_]+)'/g))
+        if (!declared.has(m[1]!)) undeclared.push(`${domain}: ${m[1]}`);
+    }
+    expect(undeclared).toEqual([]);
   });
 });
