@@ -55,11 +55,16 @@ export const domains = {
   },
   platform: {
     entry: 'functions/platform/handler.ts',
-    description: 'Service documents: health check and the OpenAPI document',
+    description: 'Service documents: health check, the OpenAPI document and its reference at /docs',
     memoryMb: 256,
     timeoutSeconds: 5,
     sendsEmail: false,
-    reservedConcurrency: { dev: 2, prod: 10 }, // liveness probes and the OpenAPI document only
+    reservedConcurrency: { dev: 2, prod: 10 }, // liveness probes, the OpenAPI document and /docs only
+    // The API reference's viewer (functions/platform/docs.ts), next to the bundle in docs/.
+    copy: [
+      { from: 'node_modules/swagger-ui-dist', to: 'docs', suffix: 'swagger-ui-bundle.js' },
+      { from: 'node_modules/swagger-ui-dist', to: 'docs', suffix: 'swagger-ui.css' },
+    ],
   },
 } as const;
 

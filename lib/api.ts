@@ -84,6 +84,9 @@ export class Api extends Construct {
         throw new Error(`Route ${key} names domain "${r.domain}", which has no Lambda`);
     }
 
+    // An HTTP API's own answers (authorizer 401/403, throttling 429, 413, 500/503/504) keep API
+    // Gateway's `{"message": ...}` body: unlike a REST API it has no gateway responses to reshape
+    // them. The OpenAPI document declares that shape (`GatewayError`) beside each route's problems.
     this.httpApi = new apigw.HttpApi(this, 'HttpApi', {
       apiName: props.apiName ?? 'eatsential',
       description: 'Eatsential backend (payload v2)',
@@ -162,7 +165,7 @@ export class Api extends Construct {
       if (r.access === 'public') {
         const why =
           r.method === 'GET'
-            ? 'it serves a public service document (liveness, the API description) that names no user, to callers that hold no access token'
+            ? 'it serves a public service document (liveness, the API description and its reference page) that names no user, to callers that hold no access token'
             : 'it is how a caller without a valid access token gets or recovers one: register, verify an email, sign in, refresh a session or reset a password';
         acknowledge(route, {
           'AwsSolutions-APIG4': `${key} is public by design in functions/routes.ts ("${r.summary}"): ${why}.`,

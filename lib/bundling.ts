@@ -44,11 +44,17 @@ export const jobBundleName = (job: string): string => `job-${job}`;
 
 /** Every Lambda of the backend, read from the domain and job tables. */
 export function allBundles(
-  domainTable: Readonly<Record<string, { readonly entry: string }>> = domains,
+  domainTable: Readonly<
+    Record<string, { readonly entry: string; readonly copy?: readonly BundleCopy[] }>
+  > = domains,
   jobTable: readonly Pick<JobDefinition, 'name' | 'entry'>[] = jobs,
 ): BundleSpec[] {
   const bundles: BundleSpec[] = [
-    ...Object.entries(domainTable).map(([domain, d]) => ({ name: domainBundleName(domain), entry: d.entry })),
+    ...Object.entries(domainTable).map(([domain, d]) => ({
+      name: domainBundleName(domain),
+      entry: d.entry,
+      ...(d.copy ? { copy: d.copy } : {}),
+    })),
     ...jobTable.map((j) => ({ name: jobBundleName(j.name), entry: j.entry })),
     authorizerBundle,
     migrateBundle,

@@ -11,7 +11,7 @@ import { jobs as jobTable, type JobDefinition } from '../functions/jobs/table';
 import { routes as routeTable } from '../functions/routes';
 import { Api } from './api';
 import { Backups } from './backups';
-import { allBundles, authorizerBundle, domainBundleName, migrateBundle } from './bundling';
+import { allBundles, authorizerBundle, domainBundleName, migrateBundle, type BundleSpec } from './bundling';
 import { Database } from './database';
 import { Jobs } from './jobs';
 import { Keys } from './keys';
@@ -226,7 +226,11 @@ export class EatsentialStack extends Stack {
       if (spec.noteKeyring) environment.NOTE_KEYRING_SECRET_ARN = this.secrets.noteKeyring.secretArn;
       const fn = new AppFunction(this, `Api${pascal(domain)}`, {
         defaults,
-        bundle: { name: domainBundleName(domain), entry: spec.entry },
+        bundle: {
+          name: domainBundleName(domain),
+          entry: spec.entry,
+          copy: (spec as { readonly copy?: BundleSpec['copy'] }).copy,
+        },
         description: spec.description,
         memoryMb: spec.memoryMb,
         timeout: Duration.seconds(spec.timeoutSeconds),

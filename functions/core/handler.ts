@@ -7,7 +7,7 @@ import { transaction, type Sql, type Tx } from './db';
 import { AppError, ForbiddenError, MethodNotAllowedError, NotFoundError } from './errors';
 import { claim, complete, parseIdempotencyKey, release, requestHash, type KeyStore } from './idempotency';
 import { describeError, logger } from './log';
-import { Reply, type Operations } from './operation';
+import { RawBody, Reply, type Operations } from './operation';
 import { baseHeaders, problemFor, problemResponse } from './problems';
 import { etagMatches } from './preconditions';
 import { parseInput, type ParsedInput } from './request';
@@ -146,6 +146,8 @@ type Answer = { status: number; body: unknown; headers: Record<string, string> }
 function respond(route: Route, value: unknown): Answer {
   if (value instanceof Reply) {
     const schema = value.status === route.status ? route.schemas.response : undefined;
+    if (value.body instanceof RawBody)
+      return { status: value.status, body: value.body, headers: { ...value.headers } };
     return {
       status: value.status,
       body: schema && value.body !== undefined ? schema.parse(value.body) : value.body,
@@ -164,13 +166,20 @@ function respond(route: Route, value: unknown): Answer {
 /** Cacheable GETs: an ETag over the body, a private max-age, and 304 when the client has it already. */
 function conditional(route: Route, answer: Answer, ifNoneMatch: string | undefined): Answer {
   if (route.cacheSeconds === undefined || answer.status !== 200 || answer.body === undefined) return answer;
-  const etag = `"${createHash('sha256').update(JSON.stringify(answer.body)).digest('base64url').slice(0, 27)}"`;
+  const text = answer.body instanceof RawBody ? answer.body.text : JSON.stringify(answer.body);
+  const etag = `"${createHash('sha256').update(text).digest('base64url').slice(0, 27)}"`;
   const headers = { ...answer.headers, etag, 'cache-control': `private, max-age=${route.cacheSeconds}` };
   if (etagMatches(ifNoneMatch, etag)) return { status: 304, body: undefined, headers };
   return { ...answer, headers };
 }
 
 function toResult(r: Answer): Result {
+  if (r.body instanceof RawBody)
+    return {
+      statusCode: r.status,
+      headers: { ...baseHeaders, 'content-type': r.body.contentType, ...r.headers },
+      body: r.body.text,
+    };
   return r.body === undefined
     ? { statusCode: r.status, headers: { ...baseHeaders, ...r.headers } }
     : {

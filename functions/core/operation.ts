@@ -44,6 +44,14 @@ export class Reply {
   ) {}
 }
 
+/** A success body that is not JSON (a page, a script), sent as it is with its media type. */
+export class RawBody {
+  constructor(
+    readonly contentType: string,
+    readonly text: string,
+  ) {}
+}
+
 export type Operation<R extends AppRoute> = (input: OperationInput<R>) => Promise<unknown>;
 
 /** One function per operationId of the domain: the compiler checks none is missing. */

@@ -24,6 +24,8 @@ export interface Route<D extends string = string> {
   readonly access: Access;
   readonly operationId: string;
   readonly summary: string;
+  /** Longer prose for the API reference; the document adds what the route's fields imply. */
+  readonly description?: string;
   /** Status of a successful answer. */
   readonly status: 200 | 201 | 202 | 204;
   readonly schemas: RouteSchemas;
@@ -33,6 +35,16 @@ export interface Route<D extends string = string> {
   readonly throttle?: ThrottleClass;
   /** Creating POST that honours an `Idempotency-Key` header. */
   readonly idempotent?: boolean;
+  /**
+   * Takes `If-Match` (412 `stale_version` when it names a version that is not current).
+   * @default true for PUT, false otherwise
+   */
+  readonly ifMatch?: boolean;
+  /**
+   * Media type of a success body that is not JSON (the API reference's page and assets); the
+   * operation answers `new Reply(status, new RawBody(...))`.
+   */
+  readonly produces?: string;
   /**
    * A GET whose answer clients may keep this many seconds: it carries an `ETag` and
    * `Cache-Control: private, max-age=<s>`, and a matching `If-None-Match` answers 304.

@@ -44,6 +44,7 @@ export const healthRoutes = [
     operationId: 'getHealthProfile',
     summary: 'My health profile with age, BMR and TDEE as of today; its ETag is the version for If-Match',
     status: 200,
+    problems: { 404: ['health_profile_not_found'] },
     schemas: { response: s.profile },
   },
   {
@@ -55,6 +56,10 @@ export const healthRoutes = [
     summary: 'Create or replace my health profile; with If-Match, only over the version I read (else 412)',
     status: 200,
     sensitive: true,
+    problems: {
+      403: ['email_not_verified'],
+      422: ['height_out_of_range', 'too_young', 'weight_out_of_range'],
+    },
     schemas: { body: s.putProfileBody, response: s.profile },
   },
   {
@@ -77,6 +82,7 @@ export const healthRoutes = [
     status: 201,
     sensitive: true,
     idempotent: true,
+    problems: { 403: ['email_not_verified'], 409: ['allergy_exists'], 422: ['unknown_allergen'] },
     schemas: { body: s.postAllergyBody, response: s.allergy },
   },
   {
@@ -88,6 +94,7 @@ export const healthRoutes = [
     summary: "Change an allergy's severity, reaction notes or diagnosis date",
     status: 200,
     sensitive: true,
+    problems: { 404: ['allergy_not_found'] },
     schemas: { params: s.idParams, body: s.patchAllergyBody, response: s.allergy },
   },
   {
@@ -98,6 +105,7 @@ export const healthRoutes = [
     operationId: 'removeAllergy',
     summary: 'Remove an allergy',
     status: 204,
+    problems: { 404: ['allergy_not_found'] },
     schemas: { params: s.idParams },
   },
   {
@@ -119,6 +127,11 @@ export const healthRoutes = [
     summary: 'Follow a dietary restriction',
     status: 201,
     idempotent: true,
+    problems: {
+      403: ['email_not_verified'],
+      409: ['dietary_restriction_exists'],
+      422: ['unknown_dietary_restriction'],
+    },
     schemas: { body: s.postDietaryRestrictionBody, response: s.dietaryRestriction },
   },
   {
@@ -129,6 +142,7 @@ export const healthRoutes = [
     operationId: 'removeDietaryRestriction',
     summary: 'Stop following a dietary restriction',
     status: 204,
+    problems: { 404: ['dietary_restriction_not_found'] },
     schemas: { params: s.idParams },
   },
   {
@@ -151,6 +165,11 @@ export const healthRoutes = [
     status: 201,
     sensitive: true,
     idempotent: true,
+    problems: {
+      403: ['email_not_verified'],
+      409: ['medical_condition_exists'],
+      422: ['unknown_medical_condition'],
+    },
     schemas: { body: s.postMedicalConditionBody, response: s.medicalCondition },
   },
   {
@@ -162,6 +181,7 @@ export const healthRoutes = [
     summary: "Change a medical condition's diagnosis date or notes",
     status: 200,
     sensitive: true,
+    problems: { 404: ['medical_condition_not_found'] },
     schemas: { params: s.idParams, body: s.patchMedicalConditionBody, response: s.medicalCondition },
   },
   {
@@ -172,6 +192,7 @@ export const healthRoutes = [
     operationId: 'removeMedicalCondition',
     summary: 'Remove a medical condition',
     status: 204,
+    problems: { 404: ['medical_condition_not_found'] },
     schemas: { params: s.idParams },
   },
   {
@@ -193,6 +214,7 @@ export const healthRoutes = [
     summary: 'Set a fitness goal',
     status: 201,
     idempotent: true,
+    problems: { 403: ['email_not_verified'] },
     schemas: { body: s.postFitnessGoalBody, response: s.fitnessGoal },
   },
   {
@@ -203,6 +225,7 @@ export const healthRoutes = [
     operationId: 'updateFitnessGoal',
     summary: "Change a fitness goal's targets or status",
     status: 200,
+    problems: { 404: ['fitness_goal_not_found'] },
     schemas: { params: s.idParams, body: s.patchFitnessGoalBody, response: s.fitnessGoal },
   },
   {
@@ -213,6 +236,7 @@ export const healthRoutes = [
     operationId: 'removeFitnessGoal',
     summary: 'Remove a fitness goal',
     status: 204,
+    problems: { 404: ['fitness_goal_not_found'] },
     schemas: { params: s.idParams },
   },
   {

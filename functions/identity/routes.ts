@@ -14,6 +14,7 @@ export const identityRoutes = [
     sensitive: true,
     throttle: 'auth',
     idempotent: true,
+    problems: { 409: ['username_taken'], 422: ['weak_password'] },
     schemas: { body: identity.registerBody, response: identity.acceptedResponse },
   },
   {
@@ -26,6 +27,7 @@ export const identityRoutes = [
     status: 204,
     sensitive: true,
     throttle: 'auth',
+    problems: { 400: ['invalid_token'] },
     schemas: { body: identity.verifyEmailBody },
   },
   {
@@ -50,6 +52,7 @@ export const identityRoutes = [
     status: 200,
     sensitive: true,
     throttle: 'auth',
+    problems: { 401: ['invalid_credentials'], 403: ['email_not_verified'] },
     schemas: { body: identity.loginBody, response: identity.tokenResponse },
   },
   {
@@ -62,6 +65,7 @@ export const identityRoutes = [
     status: 200,
     sensitive: true,
     throttle: 'auth',
+    problems: { 401: ['invalid_token', 'refresh_token_reused'] },
     schemas: { body: identity.refreshBody, response: identity.tokenResponse },
   },
   {
@@ -96,6 +100,7 @@ export const identityRoutes = [
     status: 204,
     sensitive: true,
     throttle: 'auth',
+    problems: { 400: ['invalid_token'], 422: ['password_reused', 'weak_password'] },
     schemas: { body: identity.resetConfirmBody },
   },
   {
@@ -106,6 +111,7 @@ export const identityRoutes = [
     operationId: 'getMe',
     summary: 'My account',
     status: 200,
+    problems: { 404: ['account_not_found'] },
     schemas: { response: identity.me },
   },
   {
@@ -116,6 +122,7 @@ export const identityRoutes = [
     operationId: 'updateMe',
     summary: 'Change my username or time zone',
     status: 200,
+    problems: { 404: ['account_not_found'], 409: ['username_taken'] },
     schemas: { body: identity.patchMeBody, response: identity.me },
   },
   {
@@ -126,6 +133,7 @@ export const identityRoutes = [
     operationId: 'deleteMe',
     summary: 'Delete my account; my data is purged by a scheduled job',
     status: 204,
+    problems: { 404: ['account_not_found'] },
     schemas: {},
   },
   {
@@ -138,6 +146,11 @@ export const identityRoutes = [
     status: 204,
     sensitive: true,
     throttle: 'auth',
+    problems: {
+      403: ['account_locked', 'invalid_current_password'],
+      404: ['account_not_found'],
+      422: ['password_reused', 'weak_password'],
+    },
     schemas: { body: identity.changePasswordBody },
   },
   {
@@ -158,6 +171,7 @@ export const identityRoutes = [
     operationId: 'revokeSession',
     summary: 'Revoke one of my sessions',
     status: 204,
+    problems: { 404: ['session_not_found'] },
     schemas: { params: identity.sessionParams },
   },
   {

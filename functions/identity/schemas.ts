@@ -2,7 +2,10 @@ import * as z from 'zod';
 import { pageOf, pageQuery } from '../core/pagination';
 
 /** The design doc's username rule (users.chk_username_format). */
-export const username = z.string().regex(/^[a-zA-Z0-9_]{3,20}$/, '3 to 20 letters, digits or underscores');
+export const username = z
+  .string()
+  .max(20)
+  .regex(/^[a-zA-Z0-9_]{3,20}$/, '3 to 20 letters, digits or underscores');
 
 /** The design doc's email rule (users.chk_email_format), length-bounded by the column. */
 export const email = z
@@ -32,69 +35,88 @@ export const timeZone = z
 
 const opaqueToken = z.string().min(20).max(200);
 
-export const registerBody = z.strictObject({ username, email, password, time_zone: timeZone.optional() });
-export const acceptedResponse = z.strictObject({ status: z.literal('accepted'), message: z.string() });
-export const verifyEmailBody = z.strictObject({ token: opaqueToken });
-export const emailOnlyBody = z.strictObject({ email });
-export const loginBody = z.strictObject({
-  email,
-  password: z.string().min(1).max(128),
-  device_name: z
-    .string()
-    .trim()
-    .min(1)
-    .max(100)
-    .regex(/^\P{Cc}*$/u, 'no control characters')
-    .optional(),
-});
-export const refreshBody = z.strictObject({ refresh_token: opaqueToken });
-export const tokenResponse = z.strictObject({
-  token_type: z.literal('Bearer'),
-  access_token: z.string(),
-  expires_in: z.number().int(),
-  refresh_token: z.string(),
-  session_id: z.uuid(),
-});
-export const resetConfirmBody = z.strictObject({ token: opaqueToken, new_password: password });
-export const changePasswordBody = z.strictObject({
-  current_password: z.string().min(1).max(128),
-  new_password: password,
-});
+export const registerBody = z
+  .strictObject({ username, email, password, time_zone: timeZone.optional() })
+  .meta({ id: 'RegisterBody' });
+export const acceptedResponse = z
+  .strictObject({ status: z.literal('accepted'), message: z.string() })
+  .meta({ id: 'Accepted' });
+export const verifyEmailBody = z.strictObject({ token: opaqueToken }).meta({ id: 'VerifyEmailBody' });
+export const emailOnlyBody = z.strictObject({ email }).meta({ id: 'EmailBody' });
+export const loginBody = z
+  .strictObject({
+    email,
+    password: z.string().min(1).max(128),
+    device_name: z
+      .string()
+      .trim()
+      .min(1)
+      .max(100)
+      .regex(/^\P{Cc}*$/u, 'no control characters')
+      .optional(),
+  })
+  .meta({ id: 'LoginBody' });
+export const refreshBody = z.strictObject({ refresh_token: opaqueToken }).meta({ id: 'RefreshBody' });
+export const tokenResponse = z
+  .strictObject({
+    token_type: z.literal('Bearer'),
+    access_token: z.string(),
+    expires_in: z.number().int(),
+    refresh_token: z.string(),
+    session_id: z.uuid(),
+  })
+  .meta({ id: 'TokenPair' });
+export const resetConfirmBody = z
+  .strictObject({ token: opaqueToken, new_password: password })
+  .meta({ id: 'PasswordResetConfirmBody' });
+export const changePasswordBody = z
+  .strictObject({
+    current_password: z.string().min(1).max(128),
+    new_password: password,
+  })
+  .meta({ id: 'ChangePasswordBody' });
 
-export const me = z.strictObject({
-  id: z.uuid(),
-  username: z.string(),
-  email: z.string(),
-  is_email_verified: z.boolean(),
-  role: z.enum(['user', 'admin']),
-  time_zone: z.string(),
-  created_at: z.iso.datetime({ offset: true }),
-  updated_at: z.iso.datetime({ offset: true }),
-});
+export const me = z
+  .strictObject({
+    id: z.uuid(),
+    username: z.string(),
+    email: z.string(),
+    is_email_verified: z.boolean(),
+    role: z.enum(['user', 'admin']),
+    time_zone: z.string(),
+    created_at: z.iso.datetime({ offset: true }),
+    updated_at: z.iso.datetime({ offset: true }),
+  })
+  .meta({ id: 'Me' });
 export const patchMeBody = z
   .strictObject({ username: username.optional(), time_zone: timeZone.optional() })
-  .refine((b) => b.username !== undefined || b.time_zone !== undefined, 'nothing to change');
+  .refine((b) => b.username !== undefined || b.time_zone !== undefined, 'nothing to change')
+  .meta({ id: 'UpdateMeBody' });
 
-export const session = z.strictObject({
-  id: z.uuid(),
-  device_name: z.string().nullable(),
-  user_agent: z.string().nullable(),
-  ip_address: z.string().nullable(),
-  created_at: z.iso.datetime({ offset: true }),
-  last_used_at: z.iso.datetime({ offset: true }),
-  expires_at: z.iso.datetime({ offset: true }),
-  current: z.boolean(),
-});
+export const session = z
+  .strictObject({
+    id: z.uuid(),
+    device_name: z.string().nullable(),
+    user_agent: z.string().nullable(),
+    ip_address: z.string().nullable(),
+    created_at: z.iso.datetime({ offset: true }),
+    last_used_at: z.iso.datetime({ offset: true }),
+    expires_at: z.iso.datetime({ offset: true }),
+    current: z.boolean(),
+  })
+  .meta({ id: 'Session' });
 export const sessionParams = z.strictObject({ sessionId: z.uuid() });
 export const sessionsQuery = pageQuery;
-export const sessionsPage = pageOf(session);
+export const sessionsPage = pageOf(session).meta({ id: 'SessionPage' });
 
-export const adminUser = z.strictObject({
-  id: z.uuid(),
-  username: z.string(),
-  role: z.enum(['user', 'admin']),
-  is_email_verified: z.boolean(),
-  is_active: z.boolean(),
-  created_at: z.iso.datetime({ offset: true }),
-});
-export const adminUsersPage = pageOf(adminUser);
+export const adminUser = z
+  .strictObject({
+    id: z.uuid(),
+    username: z.string(),
+    role: z.enum(['user', 'admin']),
+    is_email_verified: z.boolean(),
+    is_active: z.boolean(),
+    created_at: z.iso.datetime({ offset: true }),
+  })
+  .meta({ id: 'AdminUser' });
+export const adminUsersPage = pageOf(adminUser).meta({ id: 'AdminUserPage' });

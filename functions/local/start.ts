@@ -93,7 +93,7 @@ async function main() {
     const url = urlOf(host, bound);
     // Email links name the app's pages; with no app running locally, they at least name this server.
     process.env.APP_BASE_URL ??= url;
-    console.log(`Eatsential API listening on ${url} (OpenAPI at /openapi.json)`);
+    console.log(`Eatsential API listening on ${url} (reference at ${url}/docs, OpenAPI at /openapi.json)`);
     if (host === '0.0.0.0' || host === '::') {
       const lan = Object.values(networkInterfaces())
         .flat()

@@ -1,7 +1,15 @@
 import type { Operations } from '../core/operation';
+import { RawBody, Reply } from '../core/operation';
 import { openApiDocument } from '../openapi/document';
+import { contentSecurityPolicy, page, starter, viewerFile } from './docs';
 
 let document: Record<string, unknown> | undefined;
+
+const pageHeaders = {
+  'content-security-policy': contentSecurityPolicy,
+  'referrer-policy': 'no-referrer',
+  'x-frame-options': 'DENY',
+};
 
 export const operations: Operations<'platform'> = {
   async getHealth({ sql }) {
@@ -11,5 +19,17 @@ export const operations: Operations<'platform'> = {
   async getOpenApi() {
     document ??= openApiDocument();
     return document as { openapi: string };
+  },
+  async getDocs() {
+    return new Reply(200, new RawBody('text/html; charset=utf-8', page), pageHeaders);
+  },
+  async getDocsScript() {
+    return new Reply(200, new RawBody('text/javascript; charset=utf-8', starter));
+  },
+  async getDocsViewerScript() {
+    return new Reply(200, new RawBody('text/javascript; charset=utf-8', viewerFile('swagger-ui-bundle.js')));
+  },
+  async getDocsViewerStyle() {
+    return new Reply(200, new RawBody('text/css; charset=utf-8', viewerFile('swagger-ui.css')));
   },
 };

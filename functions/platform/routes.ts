@@ -1,7 +1,7 @@
 import * as z from 'zod';
 import type { Route } from '../core/route';
 
-/** The platform's slice of the route table: service documents. */
+/** The platform's slice of the route table: service documents and the API reference. */
 export const platformRoutes = [
   {
     method: 'GET',
@@ -22,5 +22,54 @@ export const platformRoutes = [
     summary: 'This API described as OpenAPI 3.1',
     status: 200,
     schemas: { response: z.looseObject({ openapi: z.string() }) },
+  },
+  {
+    method: 'GET',
+    path: '/docs',
+    domain: 'platform',
+    access: 'public',
+    operationId: 'getDocs',
+    summary: 'This API as a readable reference, with "try it out" (a page for a browser)',
+    status: 200,
+    produces: 'text/html',
+    schemas: {},
+  },
+  {
+    method: 'GET',
+    path: '/docs/assets/docs.js',
+    domain: 'platform',
+    access: 'public',
+    operationId: 'getDocsScript',
+    summary: "The reference page's script: starts the viewer on /openapi.json",
+    status: 200,
+    produces: 'text/javascript',
+    cacheSeconds: 86400,
+    schemas: {},
+  },
+  {
+    method: 'GET',
+    path: '/docs/assets/swagger-ui-bundle.js',
+    domain: 'platform',
+    access: 'public',
+    operationId: 'getDocsViewerScript',
+    summary: "The reference viewer's script (Swagger UI)",
+    status: 200,
+    produces: 'text/javascript',
+    cacheSeconds: 86400,
+    schemas: {},
+    problems: { 404: ['asset_not_found'] },
+  },
+  {
+    method: 'GET',
+    path: '/docs/assets/swagger-ui.css',
+    domain: 'platform',
+    access: 'public',
+    operationId: 'getDocsViewerStyle',
+    summary: "The reference viewer's stylesheet (Swagger UI)",
+    status: 200,
+    produces: 'text/css',
+    cacheSeconds: 86400,
+    schemas: {},
+    problems: { 404: ['asset_not_found'] },
   },
 ] as const satisfies readonly Route<'platform'>[];

@@ -36,13 +36,15 @@ export interface ApiResponse {
 
 /**
  * The API server of `npm start`, on this test file's private database and a random port, reached
- * over real HTTP.
+ * over real HTTP. Every answer is checked against the route table's contract
+ * (functions/core/contract.ts): a status or problem code the route does not declare fails the test.
  */
 export function useApi(): TestApi {
   const db = useTestDatabase();
   const mailDir = mkdtempSync(join(tmpdir(), 'eatsential-mail-'));
   let server: Server | undefined;
   let url = '';
+  let check: ((method: string, path: string, answer: Answer) => string | null) | undefined;
 
   beforeAll(async () => {
     process.env.DATABASE_URL = db.url;
@@ -54,6 +56,14 @@ export function useApi(): TestApi {
     server = createApiServer();
     await new Promise<void>((resolve) => server?.listen(0, '127.0.0.1', resolve));
     url = `http://127.0.0.1:${(server?.address() as AddressInfo).port}`;
+    const [{ routes }, contract] = await Promise.all([
+      import('../../functions/routes'),
+      import('../../functions/core/contract'),
+    ]);
+    const find = contract.routeFinder(routes);
+    check = (method, path, answer) =>
+      // The raw path: URL parsing would resolve dot segments the server refuses.
+      contract.contractViolation(find(method, path.split(/[?#]/, 1)[0] ?? path), answer);
   });
 
   afterAll(async () => {
@@ -85,9 +95,22 @@ export function useApi(): TestApi {
       } catch {
         // not JSON: keep the text
       }
+      const violation = check?.(method, path, {
+        status: res.status,
+        contentType: res.headers.get('content-type'),
+        code: (parsed as { code?: unknown } | undefined)?.code,
+      });
+      if (violation) throw new ContractError(`${method} ${path}: ${violation}`);
       return { status: res.status, headers: res.headers, body: parsed };
     },
   };
+}
+
+type Answer = { status: number; contentType: string | null; code: unknown };
+
+/** An answer the route table does not declare: the route's `problems` or the operation is wrong. */
+export class ContractError extends Error {
+  override name = 'ContractError';
 }
 
 /** A verified user with a live session, made directly in the database, and an access token for it. */
