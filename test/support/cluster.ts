@@ -179,6 +179,19 @@ export async function startPgbouncer(cluster: Cluster): Promise<Bouncer> {
   }
   // -d: pgbouncer forks into the background once it listens, and writes its pid file.
   await asOwner(pgbouncerPath, ['-d', ini]);
+  // The daemon may still be binding its port when the command returns: wait until it accepts.
+  const { connect } = await import('node:net');
+  for (let i = 0; ; i += 1) {
+    const up = await new Promise<boolean>((resolve) => {
+      const c = connect(port, '127.0.0.1', () => {
+        c.end();
+        resolve(true);
+      }).once('error', () => resolve(false));
+    });
+    if (up) break;
+    if (i > 100) throw new Error(`pgbouncer did not listen on ${port}; see ${join(dir, 'pgbouncer.log')}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
   return {
     url: `postgres://postgres@127.0.0.1:${port}/postgres`,
     async stop() {
