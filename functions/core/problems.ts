@@ -75,6 +75,28 @@ const sqlStates: Record<string, { status: number; code: string; detail: string; 
   '55P03': { status: 503, code: 'retry', detail: 'The record is busy; retry shortly', retry: true },
   '57014': { status: 503, code: 'timeout', detail: 'The request took too long', retry: true },
   '53300': { status: 503, code: 'unavailable', detail: 'The service is busy; retry shortly', retry: true },
+  // The server is shutting down, crashed, or still starting up: the next attempt reconnects.
+  '57P01': {
+    status: 503,
+    code: 'unavailable',
+    detail: 'The database is restarting; retry shortly',
+    retry: true,
+  },
+  '57P02': {
+    status: 503,
+    code: 'unavailable',
+    detail: 'The database is restarting; retry shortly',
+    retry: true,
+  },
+  '57P03': {
+    status: 503,
+    code: 'unavailable',
+    detail: 'The database is starting up; retry shortly',
+    retry: true,
+  },
+  '08000': { status: 503, code: 'unavailable', detail: 'The database connection failed; retry', retry: true },
+  '08003': { status: 503, code: 'unavailable', detail: 'The database connection failed; retry', retry: true },
+  '08006': { status: 503, code: 'unavailable', detail: 'The database connection failed; retry', retry: true },
 };
 
 const problem = (status: number, code: string, detail: string, instance?: string): Problem => ({
@@ -123,6 +145,13 @@ export function problemFor(
     // The database's own RAISE messages are written for clients.
     if (e.code === 'P0001')
       return { problem: problem(422, 'rule_violation', e.message, requestId), headers: {} };
+  }
+  // The function ran out of its time (middy's early answer before the Lambda timeout): retryable.
+  if ((e as { name?: string } | null)?.name === 'TimeoutError') {
+    return {
+      problem: problem(503, 'timeout', 'The request took too long; retry it', requestId),
+      headers: { 'retry-after': '1' },
+    };
   }
   if (unreachable.includes((e as { code?: string } | null)?.code ?? '')) {
     return {

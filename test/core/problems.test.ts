@@ -67,6 +67,27 @@ describe('the error mapper', () => {
     },
   );
 
+  it.each([
+    ['the server shutting down', '57P01'],
+    ['the server still starting up', '57P03'],
+  ])('answers %s (SQLSTATE %s) with 503 unavailable and Retry-After', async (_what, sqlstate) => {
+    // Raised for real: the same SQLSTATE a restarting server sends.
+    const error = await failureOf(() =>
+      db.sql.unsafe(`do $$ begin raise exception using errcode = '${sqlstate}'; end $$`),
+    );
+    expect(error).toMatchObject({ code: sqlstate });
+    const { problem, headers } = problemFor(error);
+    expect([problem.status, problem.code, headers['retry-after']]).toEqual([503, 'unavailable', '1']);
+  });
+
+  it('answers a function that ran out of time with 503 timeout, not 500', () => {
+    const timeout = Object.assign(new Error('[AbortError]: The operation was aborted.'), {
+      name: 'TimeoutError',
+    });
+    const { problem, headers } = problemFor(timeout);
+    expect([problem.status, problem.code, headers['retry-after']]).toEqual([503, 'timeout', '1']);
+  });
+
   it('answers anything unexpected with a bare 500', () => {
     const { problem } = problemFor(
       new TypeError("Cannot read properties of undefined (reading 'password_hash')"),
