@@ -34,6 +34,51 @@ const freeText = {
   'AllergyChangeBody/properties/reaction_notes/anyOf/0': 'health note',
   'NewMedicalConditionBody/properties/notes/anyOf/0': 'health note',
   'MedicalConditionChangeBody/properties/notes/anyOf/0': 'health note',
+  // A person's own words about their mind (wellness logs, goals, chat sessions): any text within
+  // the limit, stored only as ciphertext.
+  'CreateMoodLogBody/properties/notes/anyOf/0': 'wellness note',
+  'UpdateMoodLogBody/properties/notes/anyOf/0': 'wellness note',
+  'CreateStressLogBody/properties/triggers_other/anyOf/0': 'wellness note',
+  'CreateStressLogBody/properties/coping_other/anyOf/0': 'wellness note',
+  'CreateStressLogBody/properties/notes/anyOf/0': 'wellness note',
+  'UpdateStressLogBody/properties/triggers_other/anyOf/0': 'wellness note',
+  'UpdateStressLogBody/properties/coping_other/anyOf/0': 'wellness note',
+  'UpdateStressLogBody/properties/notes/anyOf/0': 'wellness note',
+  'CreateSleepLogBody/properties/notes/anyOf/0': 'wellness note',
+  'UpdateSleepLogBody/properties/notes/anyOf/0': 'wellness note',
+  'CreateMindfulnessSessionBody/properties/notes/anyOf/0': 'wellness note',
+  'CreateMentalGoalBody/properties/notes/anyOf/0': 'wellness note',
+  'UpdateMentalGoalBody/properties/notes/anyOf/0': 'wellness note',
+  'StartChatSessionBody/properties/session_title/anyOf/0': 'wellness note',
+  'StartChatSessionBody/properties/context_summary/anyOf/0': 'wellness note',
+  'RecordChatUsageBody/properties/context_summary/anyOf/0': 'wellness note',
+  // A comment on a recommended meal: the person's own words, any text within the limit.
+  'GiveFeedbackBody/properties/comment/anyOf/0': 'feedback comment',
+  // Catalogue prose, written by administrators: names, addresses and places (any script, any
+  // punctuation), cuisines and menu categories (the catalogue's own labels, not a fixed set),
+  // descriptions.
+  'CreateRestaurantBody/properties/name': 'catalogue text',
+  'CreateRestaurantBody/properties/cuisine_type/anyOf/0': 'catalogue text',
+  'CreateRestaurantBody/properties/address': 'catalogue text',
+  'CreateRestaurantBody/properties/city': 'catalogue text',
+  'CreateRestaurantBody/properties/state': 'catalogue text',
+  'UpdateRestaurantBody/properties/name': 'catalogue text',
+  'UpdateRestaurantBody/properties/cuisine_type/anyOf/0': 'catalogue text',
+  'UpdateRestaurantBody/properties/address': 'catalogue text',
+  'UpdateRestaurantBody/properties/city': 'catalogue text',
+  'UpdateRestaurantBody/properties/state': 'catalogue text',
+  'CreateMealBody/properties/name': 'catalogue text',
+  'CreateMealBody/properties/description/anyOf/0': 'catalogue text',
+  'CreateMealBody/properties/category/anyOf/0': 'catalogue text',
+  'UpdateMealBody/properties/name': 'catalogue text',
+  'UpdateMealBody/properties/description/anyOf/0': 'catalogue text',
+  'UpdateMealBody/properties/category/anyOf/0': 'catalogue text',
+  'CreateIngredientBody/properties/name': 'catalogue text',
+  'UpdateIngredientBody/properties/name': 'catalogue text',
+  'CreateRestaurantBody/properties/time_zone': 'time zone',
+  'UpdateRestaurantBody/properties/time_zone': 'time zone',
+  // A catalogue file: JSON Lines, each line checked by the import as a restaurant with its meals.
+  'ImportCatalogueBody/properties/jsonl': 'catalogue file',
 };
 
 export default {
@@ -48,6 +93,23 @@ export default {
       files: [
         'dist/openapi/openapi.json#/paths/~1me~1sessions/get/parameters/1',
         'dist/openapi/openapi.json#/paths/~1admin~1users/get/parameters/1',
+        'dist/openapi/openapi.json#/paths/~1me~1mood-logs/get/parameters/1',
+        'dist/openapi/openapi.json#/paths/~1me~1stress-logs/get/parameters/1',
+        'dist/openapi/openapi.json#/paths/~1me~1sleep-logs/get/parameters/1',
+        'dist/openapi/openapi.json#/paths/~1me~1mindfulness-sessions/get/parameters/1',
+        'dist/openapi/openapi.json#/paths/~1me~1chat-sessions/get/parameters/1',
+        'dist/openapi/openapi.json#/paths/~1restaurants/get/parameters/7',
+        'dist/openapi/openapi.json#/paths/~1meals/get/parameters/3',
+      ],
+      rules: { 'owasp:api4:2023-string-restricted': 'off' },
+    },
+    // Search words (meals, ingredients) and a cuisine to filter by (the catalogue's own labels,
+    // not a fixed set): free text by nature, bounded in length.
+    {
+      files: [
+        'dist/openapi/openapi.json#/paths/~1meals/get/parameters/0',
+        'dist/openapi/openapi.json#/paths/~1admin~1ingredients/get/parameters/0',
+        'dist/openapi/openapi.json#/paths/~1restaurants/get/parameters/2',
       ],
       rules: { 'owasp:api4:2023-string-restricted': 'off' },
     },

@@ -2,6 +2,8 @@ import * as z from 'zod';
 
 const id = z.uuid();
 const timestamp = z.iso.datetime({ offset: true });
+/** A timestamp a client sends: up to nanoseconds and an offset (35 characters). */
+const sentTimestamp = timestamp.max(35);
 
 export const idParams = z.strictObject({ id });
 export const itemsOf = <T extends z.ZodType>(item: T) => z.strictObject({ items: z.array(item) });
@@ -12,11 +14,14 @@ export const pageOf = <T extends z.ZodType>(item: T) =>
 export const maxRadiusKm = 200;
 
 const decimal = /^[+-]?(\d+(\.\d*)?|\.\d+)$/;
+const nearMessage = 'near is <latitude>,<longitude> in decimal degrees';
 
 /** `near=<lat>,<lon>` in decimal degrees. */
 export const near = z
   .string()
   .max(64)
+  // The syntax the transform reads (two decimals, blanks around either allowed): its ranges follow.
+  .regex(/^\s*[+-]?(\d+(\.\d*)?|\.\d+)\s*,\s*[+-]?(\d+(\.\d*)?|\.\d+)\s*$/, nearMessage)
   .transform((s, ctx) => {
     const parts = s.split(',').map((p) => p.trim());
     const [lat, lon] = parts.map(Number);
@@ -26,7 +31,7 @@ export const near = z
       lat === undefined ||
       lon === undefined
     ) {
-      ctx.addIssue({ code: 'custom', message: 'near is <latitude>,<longitude> in decimal degrees' });
+      ctx.addIssue({ code: 'custom', message: nearMessage });
       return z.NEVER;
     }
     if (lat < -90 || lat > 90) {
@@ -50,7 +55,7 @@ export const restaurantsQuery = z.strictObject({
   cuisine: z.string().min(1).max(50).optional(),
   price_max: z.coerce.number().int().min(1).max(4).optional(),
   open_now: bool.optional(),
-  open_at: timestamp
+  open_at: sentTimestamp
     .optional()
     .describe('With open_now: open (or not) at this instant instead of now, e.g. to plan ahead'),
   limit,
@@ -74,6 +79,13 @@ const days = ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'] as const;
 const hm = '(?:[01][0-9]|2[0-3]):[0-5][0-9]';
 const span = `${hm}-(?:${hm}|24:00)`;
 const spans = new RegExp(`^\\s*${span}(?:\\s*,\\s*${span})*\\s*$`);
+const day = `(?:${days.join('|')})`;
+/** daily, a day or a range of two days: the rest (no day twice, no range of one day) is checked below. */
+const hoursKey = z
+  .string()
+  .max(7)
+  .regex(new RegExp(`^(?:daily|${day}(?:-${day})?)$`), 'a key is daily, mon..sun or a range such as mon-fri');
+const hoursSpans = z.string().max(200).regex(spans, 'spans are HH:MM-HH:MM, comma-separated');
 
 /** ISO weekdays (1 = Monday) an opening-hours key names, as `public.opening_hours_days` reads it. */
 export function daysOf(key: string): number[] | null {
@@ -93,7 +105,10 @@ export function daysOf(key: string): number[] | null {
 
 /** The catalogue's opening-hours format, checked as `public.opening_hours_valid` checks it. */
 export const hours = z
-  .record(z.string(), z.string().max(200))
+  .record(hoursKey, hoursSpans, {
+    error: (issue) =>
+      issue.code === 'invalid_key' ? 'a key is daily, mon..sun or a range such as mon-fri' : undefined,
+  })
   .superRefine((h, ctx) => {
     const seen = new Set<number>();
     for (const [key, value] of Object.entries(h)) {
@@ -229,14 +244,26 @@ export const restaurantFields = {
   address: text(2000),
   city: text(100),
   state: text(50),
-  zip_code: text(10),
-  country: z.string().regex(/^[A-Z]{2}$/, 'an ISO 3166 alpha-2 code such as US'),
+  zip_code: text(10).regex(/^[A-Za-z0-9 -]+$/, 'letters, digits, spaces and dashes'),
+  country: z
+    .string()
+    .length(2, 'an ISO 3166 alpha-2 code such as US')
+    .regex(/^[A-Z]{2}$/, 'an ISO 3166 alpha-2 code such as US'),
   latitude: z.number().min(-90).max(90),
   longitude: z.number().min(-180).max(180),
   time_zone: z.string().min(1).max(64).describe('IANA zone, e.g. America/Los_Angeles'),
   hours: hours.nullable(),
-  phone: optionalText(20),
-  website: optionalText(255),
+  phone: z
+    .string()
+    .trim()
+    .min(1)
+    .max(20)
+    .regex(/^\+?[0-9 ()./-]+(?: ?(?:x|ext\.?) ?[0-9]+)?$/, 'digits, spaces, + ( ) . / - and an extension')
+    .nullable(),
+  website: z
+    .url({ protocol: /^https?$/, error: 'an http or https address' })
+    .max(255)
+    .nullable(),
   rating: z.number().min(0).max(5).nullable(),
   price_range: z.number().int().min(1).max(4).nullable(),
   is_active: z.boolean(),

@@ -10,6 +10,7 @@ export const mealTime = z.enum(['breakfast', 'lunch', 'dinner', 'snack']);
 /** `<lat>,<lon>` in decimal degrees. */
 export const near = z
   .string()
+  .max(64)
   .regex(
     /^-?\d{1,3}(\.\d{1,10})?,-?\d{1,3}(\.\d{1,10})?$/,
     'latitude,longitude in decimal degrees, e.g. 47.61,-122.34',
@@ -24,6 +25,7 @@ export const recommendationsQuery = z.strictObject({
   meal: mealTime.optional().describe("Which meal; without it, the one of the hour in the person's time zone"),
   limit: z
     .string()
+    .max(3, 'a whole number from 1 to 50')
     .regex(/^\d{1,3}$/, 'a whole number from 1 to 50')
     .transform(Number)
     .refine((n) => n >= 1 && n <= 50, 'a whole number from 1 to 50')

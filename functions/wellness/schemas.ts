@@ -18,6 +18,7 @@ export const clockSkewMs = 5 * 60_000;
 
 /** When an entry happened, with its UTC offset: not before 2000, not in the future beyond the clock skew. */
 const loggedAt = timestamp
+  .max(35, 'at most 35 characters')
   .refine((t) => Date.parse(t) >= Date.UTC(2000, 0, 1), 'not before 2000')
   .refine((t) => Date.parse(t) <= Date.now() + clockSkewMs, 'not in the future');
 
@@ -187,7 +188,10 @@ export const patchStressLogBody = z
   })
   .refine((b) => Object.keys(b).length > 0, 'nothing to change');
 
-const clock = z.string().regex(/^([01][0-9]|2[0-3]):[0-5][0-9]$/, 'HH:MM, 00:00 to 23:59');
+const clock = z
+  .string()
+  .regex(/^([01][0-9]|2[0-3]):[0-5][0-9]$/, 'HH:MM, 00:00 to 23:59')
+  .max(5, 'HH:MM, 00:00 to 23:59');
 /** A day that has happened somewhere on Earth already (UTC+14 is the earliest today). */
 const pastDate = date.refine(
   (d) => d <= new Date(Date.now() + 14 * 3_600_000).toISOString().slice(0, 10),
@@ -350,7 +354,12 @@ export const chatSession = z.strictObject({
 export const chatSessions = pageOf(chatSession);
 export const chatListQuery = pageQuery;
 export const postChatSessionBody = z.strictObject({
-  llm_model: z.string().min(1).max(50).describe('A code of GET /reference/wellness-vocabulary'),
+  llm_model: z
+    .string()
+    .min(1)
+    .max(50)
+    .regex(/^[a-z0-9][a-z0-9._-]*$/, 'a code of the vocabulary')
+    .describe('A code of GET /reference/wellness-vocabulary'),
   session_title: note(200).default(null),
   context_summary: note(20000).default(null),
 });
