@@ -39,7 +39,9 @@ export async function fillPerson(
   const meal = await createMeal(sql);
   const [rec] = await sql<{ id: string }[]>`
     insert into public.recommendations (user_id, meal_id, restaurant_id) values (${id}, ${meal.mealId}, ${meal.restaurantId}) returning id`;
-  await sql`insert into public.feedback (user_id, recommendation_id, rating) values (${id}, ${rec!.id}, 4)`;
+  const c1 = note('public.feedback', 'comment_encrypted');
+  await sql`insert into public.feedback (user_id, recommendation_id, rating, comment_encrypted, comment_key_version)
+            values (${id}, ${rec!.id}, 4, ${c1.ciphertext}, ${c1.keyVersion})`;
   await sql`insert into public.user_payment_methods (user_id, card_number_encrypted, card_last4, card_holder, expires_month, expires_year)
             values (${id}, ${randomBytes(40)}, '4242', 'A Person', 12, 2030)`;
   await sql`insert into public.idempotency_keys (user_id, route, key, request_hash) values (${id}, 'POST /me/x', ${randomUUID()}, ${randomBytes(32)})`;
@@ -58,14 +60,26 @@ export async function fillPerson(
   await sql`insert into health.mood_logs (user_id, mood_score, mood_label, energy_level, context, notes_encrypted, notes_key_version, logged_at, created_at)
             values (${id}, 7, 'good', 5, 'at work', ${n4.ciphertext}, ${n4.keyVersion}, ${at}, ${at})`;
   const n5 = note('health.stress_logs');
-  await sql`insert into health.stress_logs (user_id, stress_level, stress_label, triggers, notes_encrypted, notes_key_version, logged_at, created_at)
-            values (${id}, 6, 'moderate', ${['my boss']}, ${n5.ciphertext}, ${n5.keyVersion}, ${at}, ${at})`;
+  const t5 = note('health.stress_logs', 'triggers_other_encrypted');
+  const c5 = note('health.stress_logs', 'coping_other_encrypted');
+  await sql`insert into health.stress_logs (user_id, stress_level, stress_label, triggers, notes_encrypted, notes_key_version,
+                                            triggers_other_encrypted, triggers_other_key_version, coping_other_encrypted,
+                                            coping_other_key_version, logged_at, created_at)
+            values (${id}, 6, 'moderate', ${['work']}, ${n5.ciphertext}, ${n5.keyVersion}, ${t5.ciphertext}, ${t5.keyVersion},
+                    ${c5.ciphertext}, ${c5.keyVersion}, ${at}, ${at})`;
   const n6 = note('health.sleep_logs');
   await sql`insert into health.sleep_logs (user_id, sleep_date, bedtime, wake_time, quality_score, quality_label, notes_encrypted, notes_key_version, logged_at, created_at)
             values (${id}, ${at.toISOString().slice(0, 10)}, '23:30', '07:00', 6, 'good', ${n6.ciphertext}, ${n6.keyVersion}, ${at}, ${at})`;
   const n7 = note('health.ai_chat_sessions', 'context_summary_encrypted');
-  await sql`insert into health.ai_chat_sessions (user_id, session_title, llm_model, context_summary_encrypted, context_summary_key_version, created_at)
-            values (${id}, 'a chat', 'gpt-4', ${n7.ciphertext}, ${n7.keyVersion}, ${at})`;
+  const s7 = note('health.ai_chat_sessions', 'session_title_encrypted');
+  await sql`insert into health.ai_chat_sessions (user_id, session_title_encrypted, session_title_key_version, llm_model,
+                                                 context_summary_encrypted, context_summary_key_version, created_at)
+            values (${id}, ${s7.ciphertext}, ${s7.keyVersion}, 'gpt-4', ${n7.ciphertext}, ${n7.keyVersion}, ${at})`;
+  const n8 = note('health.mindfulness_sessions');
+  await sql`insert into health.mindfulness_sessions (user_id, practice, duration_minutes, notes_encrypted, notes_key_version, logged_at, created_at)
+            values (${id}, 'breathing', 10, ${n8.ciphertext}, ${n8.keyVersion}, ${at}, ${at})`;
+  await sql`insert into audit.data_reads (user_id, subject_user_id, tables, row_count, route)
+            values (${id}, ${id}, ${['health.mood_logs']}, 1, 'GET /me/mood-logs')`;
   // A change the person made themselves: audit.data_changes names them as the actor.
   await sql.begin(async (tx) => {
     await tx`select set_config('app.current_user_id', ${id}, true)`;

@@ -294,7 +294,7 @@ describe('hard filters', () => {
         );
         const restaurantIds = await sql<{ id: string }[]>`
           insert into public.restaurants (name, address, city, state, zip_code, latitude, longitude, is_active)
-          select 'p', 'a', 'c', 's', '1', r.lat, r.lon, r.active
+          select 'p ' || gen_random_uuid(), 'a', 'c', 's', '1', r.lat, r.lon, r.active
           from jsonb_to_recordset(${sql.json(places.map((p, i) => ({ ...p, active: world.restaurants[i]!.active })) as never)})
             as r (lat numeric, lon numeric, active boolean)
           returning id`;
@@ -305,7 +305,7 @@ describe('hard filters', () => {
         const mealIds = await sql<{ id: string }[]>`
           insert into public.meals (restaurant_id, name, price, calories, carbs_g, protein_g, sodium_mg, is_available,
                                     ingredients_complete, certifications)
-          select m.restaurant_id, 'm', 10, m.calories, m.carbs, m.protein, m.sodium, m.available, m.complete,
+          select m.restaurant_id, 'm ' || gen_random_uuid(), 10, m.calories, m.carbs, m.protein, m.sodium, m.available, m.complete,
                  array(select jsonb_array_elements_text(m.certifications))
           from jsonb_to_recordset(${sql.json(mealRows as never)}) as m (
             restaurant_id uuid, calories int, carbs int, protein int, sodium int, available boolean, complete boolean,
