@@ -113,13 +113,14 @@ export async function transaction<T>(
   try {
     let value: T;
     try {
-      const begin = tx`begin`.execute();
+      // Sent one after the other: the embedded PGlite loses unnamed statements pipelined behind BEGIN.
+      await tx`begin`;
       const context =
         options.prologue?.(tx) ??
         tx.unsafe(
           `select set_config('app.current_user_id', ${textLiteral(as.userId ?? '')}, true), set_config('role', ${textLiteral(as.role)}, true)`,
         );
-      await Promise.all([begin, context]);
+      await context;
       value = await fn(tx);
     } catch (error) {
       const ending = tx`rollback`.execute().catch(() => undefined);
@@ -127,9 +128,8 @@ export async function transaction<T>(
       await Promise.all([ending, after]);
       throw error;
     }
-    const ending = tx`commit`.execute();
-    const after = options.epilogue?.(tx, { value });
-    await Promise.all([ending, after]);
+    await tx`commit`;
+    await options.epilogue?.(tx, { value });
     return value;
   } finally {
     tx.release();

@@ -69,7 +69,7 @@ describe('a signed-in request on the wire', () => {
     await wire.close();
   });
 
-  it('GET /me: BEGIN with the session check, the query, COMMIT with the access-log row: 4 round trips', async () => {
+  it('GET /me: BEGIN with the session check, the query, COMMIT, the access-log row: 5 statements', async () => {
     const user = await createUser(db);
     const getMe = async () => {
       const r = await fetch(`${url}/me`, { headers: { authorization: `Bearer ${user.token}` } });
@@ -78,7 +78,7 @@ describe('a signed-in request on the wire', () => {
     };
     await getMe(); // the connection is opened here
     const cost = await perCall(wire, 5, getMe);
-    expect(cost).toEqual({ statements: 5, roundTrips: 4 });
+    expect(cost).toEqual({ statements: 5, roundTrips: 6 });
     const [logged] = await db.sql<{ n: number }[]>`
       select count(*)::int as n from audit.access_logs where user_id = ${user.id} and status_code = 200 and endpoint = '/me'`;
     expect(logged?.n).toBe(6);
