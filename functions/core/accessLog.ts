@@ -17,7 +17,7 @@ export interface AccessLogEntry {
 /**
  * One row in audit.access_logs: a single statement, outside the request's transaction, as the
  * login role (the roles a request runs as cannot write it). Sent when awaited or `execute()`d;
- * built from literals (`literal.ts`) so it pipelines with the request's COMMIT.
+ * built from literals (`literal.ts`), so it costs one round trip, not two.
  */
 export function writeAccessLog(sql: Sql, e: AccessLogEntry) {
   const ip = e.ip !== null && isIP(e.ip) ? e.ip : null;

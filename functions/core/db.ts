@@ -82,7 +82,7 @@ export type JobRole =
   | 'eatsential_job_rekey';
 
 /**
- * Work to start right after COMMIT (or ROLLBACK), in the same round trip and outside the
+ * Work to run right after COMMIT (or ROLLBACK), on the same connection and outside the
  * transaction; it handles its own failure (the transaction's outcome stands either way).
  */
 export type Epilogue<T> = (
@@ -95,10 +95,10 @@ export type Epilogue<T> = (
  * (`set_config(..., true)` is `SET LOCAL`), so nothing leaks to the next request on a pooled
  * connection and nothing pins an RDS Proxy connection.
  *
- * Round trips: BEGIN goes out with the first statement (`prologue`, by default the one that sets
- * the role and user) and COMMIT with the `epilogue`'s statement, so a transaction with one
- * statement of its own costs three round trips. The connection is reserved for the transaction
- * and given back at its end.
+ * The first statement after BEGIN is the `prologue` (by default the one that sets the role and
+ * user); the `epilogue` runs after COMMIT. BEGIN and COMMIT are not pipelined with them: the
+ * embedded PGlite loses unnamed statements sent behind them. The connection is reserved for the
+ * transaction and given back at its end.
  */
 export async function transaction<T>(
   sql: Sql,

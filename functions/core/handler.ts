@@ -262,7 +262,7 @@ export function handlerFor<D extends Domain>(
       },
       {
         prologue: (tx) => (check = sessionCheck(tx, caller)),
-        // The access-log row goes out with COMMIT, as the login role once the transaction is over.
+        // The access-log row, right after COMMIT, as the login role once the transaction is over.
         epilogue: (after, result) => {
           const status =
             'error' in result

@@ -7,10 +7,10 @@ import type { Caller } from './tokens';
  * A signed-in request's first statement: sets its role and, through `auth.begin_request`, checks
  * that the session behind the access token is still live (logout, revocation, password change and
  * account deletion take effect at once, not when the token expires), re-reads the user's role and
- * sets the user for row-level security. Sent with BEGIN, in the same round trip.
+ * sets the user for row-level security, in one statement.
  */
 export function sessionCheck(tx: Tx, caller: Caller) {
-  // Literals, not parameters: the statement then pipelines with BEGIN (literal.ts).
+  // Literals, not parameters: no describe round trip of its own (literal.ts).
   return tx.unsafe<{ role: 'user' | 'admin' | null }[]>(
     `select set_config('role', 'eatsential_write', true) as _, auth.begin_request(${uuidLiteral(caller.userId)}, ${uuidLiteral(caller.sessionId)}) as role`,
   );
