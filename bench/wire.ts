@@ -1,7 +1,9 @@
 /**
  * A TCP relay between a client and PostgreSQL that counts, on the wire, what a request costs the
- * database: statements (Query and Execute messages of the frontend protocol) and round trips (each
- * time the client sends again after the server has answered). Pipelined statements share a round trip.
+ * database: statements (each one the server completed or refused: its CommandComplete and
+ * ErrorResponse messages, so a simple-protocol message of three statements counts three) and round
+ * trips (each time the client sends again after the server has answered). Pipelined statements, and
+ * the statements of one message, share a round trip.
  */
 import { createServer, connect, type AddressInfo, type Server, type Socket } from 'node:net';
 
@@ -17,30 +19,44 @@ export interface Wire {
   close(): Promise<void>;
 }
 
-/** Frontend messages after start-up: a type byte, then an int32 length that counts itself. */
+/**
+ * Messages after start-up are a type byte, then an int32 length that counts itself. The client's
+ * start-up message has no type byte; an SSL or GSS request before it is answered with one byte.
+ */
 function counter(counts: WireCounts) {
-  let buffered = Buffer.alloc(0);
+  let client = Buffer.alloc(0);
+  let server = Buffer.alloc(0);
   let started = false;
-  return (chunk: Buffer) => {
-    buffered = Buffer.concat([buffered, chunk]);
-    for (;;) {
-      if (!started) {
-        if (buffered.length < 8) return;
-        const length = buffered.readInt32BE(0);
-        const code = buffered.readInt32BE(4);
-        if (buffered.length < length) return;
-        buffered = buffered.subarray(length);
-        // An SSL or GSS request is answered with one byte and followed by the real start-up message.
-        if (code !== 80877103 && code !== 80877104) started = true;
-        continue;
+  let serverSkip = 0;
+  return {
+    fromClient(chunk: Buffer) {
+      if (started) return;
+      client = Buffer.concat([client, chunk]);
+      while (!started && client.length >= 8) {
+        const length = client.readInt32BE(0);
+        const code = client.readInt32BE(4);
+        if (client.length < length) return;
+        client = client.subarray(length);
+        if (code === 80877103 || code === 80877104) serverSkip += 1;
+        else started = true;
       }
-      if (buffered.length < 5) return;
-      const length = buffered.readInt32BE(1);
-      if (buffered.length < 1 + length) return;
-      const type = String.fromCharCode(buffered[0]!);
-      if (type === 'Q' || type === 'E') counts.statements += 1;
-      buffered = buffered.subarray(1 + length);
-    }
+    },
+    fromServer(chunk: Buffer) {
+      server = Buffer.concat([server, chunk]);
+      const skip = Math.min(serverSkip, server.length);
+      server = server.subarray(skip);
+      serverSkip -= skip;
+      for (;;) {
+        if (server.length < 5) return;
+        const length = server.readInt32BE(1);
+        if (server.length < 1 + length) return;
+        const type = String.fromCharCode(server[0]!);
+        // CommandComplete, or ErrorResponse: a statement ended. (Start-up errors count too; a
+        // counted request never has one.)
+        if (type === 'C' || type === 'E') counts.statements += 1;
+        server = server.subarray(1 + length);
+      }
+    },
   };
 }
 
@@ -56,11 +72,12 @@ export async function startWire(target: string): Promise<Wire> {
     client.on('data', (chunk: Buffer) => {
       if (answered) counts.roundTrips += 1;
       answered = false;
-      count(chunk);
+      count.fromClient(chunk);
       upstream.write(chunk);
     });
     upstream.on('data', (chunk: Buffer) => {
       answered = true;
+      count.fromServer(chunk);
       client.write(chunk);
     });
     const end = () => {

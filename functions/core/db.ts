@@ -79,61 +79,126 @@ export type JobRole =
   | 'eatsential_job_anonymise'
   | 'eatsential_job_backup'
   | 'eatsential_job_retention'
-  | 'eatsential_job_rekey';
+  | 'eatsential_job_rekey'
+  | 'eatsential_job_mail_outbox';
+
+/** How the transaction ended, as its epilogue sees it. */
+export type Outcome<T> = { readonly value: T } | { readonly error: unknown };
 
 /**
- * Work to run right after COMMIT (or ROLLBACK), on the same connection and outside the
- * transaction; it handles its own failure (the transaction's outcome stands either way).
+ * A statement sent in the same message as COMMIT (or ROLLBACK), so it costs no round trip of its
+ * own; it runs after the transaction, outside it, as the login role. It must be built from literals
+ * (`literal.ts`) and must not raise: in one message an error stops what follows and the client
+ * cannot tell which statement failed, so an error from that message is taken to be COMMIT's
+ * (`audit.record_access` returns its failure instead of raising it).
  */
-export type Epilogue<T> = (
-  sql: Sql,
-  outcome: { readonly value: T } | { readonly error: unknown },
-) => Promise<unknown> | undefined;
+export interface Epilogue<T> {
+  statement(outcome: Outcome<T>): string;
+  /** Its rows once sent, or `undefined` when the message failed or the connection was lost. */
+  settled?(rows: readonly postgres.Row[] | undefined): void;
+}
+
+/** What `transaction` hands its work besides the client. */
+export interface TransactionContext {
+  /** The rows of each prologue statement, in order. */
+  readonly prologue: readonly (readonly postgres.Row[])[];
+  /**
+   * Queues a statement built from literals to run inside the transaction just before COMMIT, in
+   * COMMIT's message: work that must commit with the transaction but whose answer nobody waits
+   * for (a read-audit row). If it fails, nothing commits and the transaction fails with its error.
+   */
+  atCommit(statement: string): void;
+}
 
 /**
  * The one transaction helper. `app.current_user_id` and the role are transaction-local
  * (`set_config(..., true)` is `SET LOCAL`), so nothing leaks to the next request on a pooled
  * connection and nothing pins an RDS Proxy connection.
  *
- * The first statement after BEGIN is the `prologue` (by default the one that sets the role and
- * user); the `epilogue` runs after COMMIT. BEGIN and COMMIT are not pipelined with them: the
- * embedded PGlite loses unnamed statements sent behind them. The connection is reserved for the
- * transaction and given back at its end.
+ * BEGIN and the `prologue` (by default the statement that sets the role and user) go out as one
+ * simple-protocol message, and its rows are handed to `fn`; the statements queued with `atCommit`,
+ * COMMIT and the `epilogue` go out as another. A signed-in read is then four round trips: BEGIN's
+ * message, the query's describe and execute (postgres.js describes every parameterised statement
+ * when named statements are off), and COMMIT's. Messages, not pipelined statements: the embedded
+ * PGlite loses unnamed statements pipelined behind BEGIN or COMMIT. The connection is reserved for
+ * the transaction and given back at its end.
  */
 export async function transaction<T>(
   sql: Sql,
   as: { readonly role: DbRole; readonly userId?: string | null },
-  fn: (tx: Tx) => Promise<T>,
+  fn: (tx: Tx, context: TransactionContext) => Promise<T>,
   options: {
-    readonly prologue?: (tx: Tx) => PromiseLike<unknown>;
+    /**
+     * SELECT statements built from literals (no parameters: simple-protocol messages carry none);
+     * the first sets the role and user.
+     */
+    readonly prologue?: string | readonly string[];
     readonly epilogue?: Epilogue<T>;
   } = {},
 ): Promise<T> {
+  const prologue =
+    options.prologue === undefined
+      ? [
+          `select set_config('app.current_user_id', ${textLiteral(as.userId ?? '')}, true), set_config('role', ${textLiteral(as.role)}, true)`,
+        ]
+      : typeof options.prologue === 'string'
+        ? [options.prologue]
+        : options.prologue;
+  const { epilogue } = options;
+  const beforeCommit: string[] = [];
   const tx = await sql.reserve();
   try {
     let value: T;
     try {
-      // Sent one after the other: the embedded PGlite loses unnamed statements pipelined behind BEGIN.
-      await tx`begin`;
-      const context =
-        options.prologue?.(tx) ??
-        tx.unsafe(
-          `select set_config('app.current_user_id', ${textLiteral(as.userId ?? '')}, true), set_config('role', ${textLiteral(as.role)}, true)`,
-        );
-      await context;
-      value = await fn(tx);
+      const results = resultsOf(await tx.unsafe(['begin', ...prologue].join('; ')));
+      // BEGIN answers first; every SELECT after it answers one result, even an empty one.
+      if (results.length !== prologue.length + 1) throw new Error('a prologue statement is not a SELECT');
+      value = await fn(tx, { prologue: results.slice(1), atCommit: (st) => void beforeCommit.push(st) });
     } catch (error) {
-      const ending = tx`rollback`.execute().catch(() => undefined);
-      const after = options.epilogue?.(tx, { error });
-      await Promise.all([ending, after]);
+      await end(tx, ['rollback'], epilogue, { error }).catch(() => undefined);
       throw error;
     }
-    await tx`commit`;
-    await options.epilogue?.(tx, { value });
+    try {
+      await end(tx, [...beforeCommit, 'commit'], epilogue, { value });
+    } catch (error) {
+      // COMMIT, or a statement before it, failed: the epilogue did not run. ROLLBACK ends a
+      // transaction a failed statement left open (after a failed COMMIT it only warns), and the
+      // epilogue goes with it, seeing the failure.
+      await end(tx, ['rollback'], epilogue, { error }).catch(() => undefined);
+      throw error;
+    }
     return value;
   } finally {
     tx.release();
   }
+}
+
+async function end<T>(
+  tx: Tx,
+  statements: readonly string[],
+  epilogue: Epilogue<T> | undefined,
+  outcome: Outcome<T>,
+): Promise<void> {
+  const after = epilogue?.statement(outcome);
+  const committing = statements.includes('commit');
+  let results: postgres.Row[][];
+  try {
+    results = resultsOf(await tx.unsafe([...statements, ...(after ? [after] : [])].join('; ')));
+  } catch (error) {
+    // A failed COMMIT message is followed by ROLLBACK's, with the epilogue, which settles then.
+    if (after && !committing) epilogue?.settled?.(undefined);
+    throw error;
+  }
+  if (after) epilogue?.settled?.(results[results.length - 1] ?? []);
+}
+
+/**
+ * The results of a simple-protocol message, one per statement that answers rows (a SELECT, even
+ * with none) plus the first statement's whatever it is: postgres.js keeps no other.
+ */
+function resultsOf(results: postgres.RowList<postgres.Row[]>): postgres.Row[][] {
+  const all = results as unknown as postgres.Row[][];
+  return Array.isArray(all[0]) ? all : [results];
 }
 
 /** Runs `fn` as the given user: row-level security shows and changes only that user's rows. */

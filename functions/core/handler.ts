@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import middy from '@middy/core';
+import type { Row } from 'postgres';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
 import type { Domain } from '../domains';
 import { database } from './db';
@@ -12,7 +13,7 @@ import { baseHeaders, problemFor, problemResponse } from './problems';
 import { etagMatches } from './preconditions';
 import { parseInput, type ParsedInput } from './request';
 import { routeKey, type Route } from './route';
-import { writeAccessLog, type AccessLogEntry } from './accessLog';
+import { accessLogFailure, accessLogStatement, writeAccessLog, type AccessLogEntry } from './accessLog';
 import { confirmed, sessionCheck } from './session';
 import { verifyAuthorization, type Caller } from './tokens';
 
@@ -73,10 +74,11 @@ const accessLog = (): Middleware => {
     const s = request.context.state;
     if (s.logged) return;
     try {
-      await writeAccessLog(
+      const failed = await writeAccessLog(
         s.sql ?? (await database()),
         accessLogEntry(s, request.event, request.response?.statusCode ?? 500),
       );
+      if (failed) s.log.warn('access log not written', { sqlstate: failed });
     } catch (err) {
       s.log.warn('access log not written', { error: describeError(err) });
     }
@@ -197,6 +199,15 @@ export function handlerFor<D extends Domain>(
   domain: D,
   routes: readonly Route<D>[],
   operations: Operations<D>,
+  options: {
+    /**
+     * A SELECT built from literals that a signed-in request of this domain sends with BEGIN and
+     * the session check, in the same message (e.g. the consent a route needs); its rows reach the
+     * operation as `context`. It runs before the user is confirmed: a dead session's answer is
+     * never used.
+     */
+    readonly context?: (caller: Caller, route: Route<D>) => string | undefined;
+  } = {},
 ) {
   const byKey = new Map<string, Route>(routes.map((r) => [routeKey(r), r]));
   const dispatch = async (event: Event, context: AppContext): Promise<Result> => {
@@ -218,8 +229,22 @@ export function handlerFor<D extends Domain>(
     };
     const key = route.idempotent ? parseIdempotencyKey(event.headers['idempotency-key']) : null;
     const scope = { userId: s.caller?.userId ?? null, route: routeKey(route) };
+    const later: (() => Promise<unknown>)[] = [];
+    const afterCommit = (work: () => Promise<unknown>) => void later.push(work);
+    const runLater = async () => {
+      for (const work of later.splice(0)) {
+        await work().catch((err: unknown) =>
+          s.log.error('after-commit work failed', { error: describeError(err) }),
+        );
+      }
+    };
 
-    const invoke = async (store: KeyStore, tx: Tx | null, caller: Caller | null) => {
+    const invoke = async (
+      store: KeyStore,
+      tx: Tx | null,
+      caller: Caller | null,
+      inTx?: { context: readonly Row[] | undefined; atCommit: (statement: string) => void },
+    ) => {
       if (key) {
         const first = await claim(store, scope, key, await requestHash(input.body));
         if (first)
@@ -230,7 +255,19 @@ export function handlerFor<D extends Domain>(
           };
       }
       try {
-        const r = respond(route, await operation({ ...input, caller, tx, sql, request: meta }));
+        const r = respond(
+          route,
+          await operation({
+            ...input,
+            caller,
+            tx,
+            sql,
+            request: meta,
+            context: inTx?.context,
+            atCommit: inTx?.atCommit ?? null,
+            afterCommit,
+          }),
+        );
         if (key) await complete(store, scope, key, { status: r.status, body: r.body });
         return r;
       } catch (e) {
@@ -240,20 +277,24 @@ export function handlerFor<D extends Domain>(
     };
 
     const ifNoneMatch = event.headers['if-none-match'];
-    if (route.access === 'public')
-      return toResult(conditional(route, await invoke({ sql }, null, null), ifNoneMatch));
+    if (route.access === 'public') {
+      const answer = conditional(route, await invoke({ sql }, null, null), ifNoneMatch);
+      await runLater();
+      return toResult(answer);
+    }
     const caller = s.caller as Caller;
-    let check: ReturnType<typeof sessionCheck> | undefined;
+    const extra = options.context?.(caller, route as Route<D>);
     const outcome = await transaction<{ answer: Answer } | { refusal: AppError }>(
       sql,
       { role: 'eatsential_write', userId: caller.userId },
-      async (tx) => {
-        s.caller = await confirmed(check, caller);
+      async (tx, { prologue, atCommit }) => {
+        s.caller = confirmed(prologue[0] ?? [], caller);
         if (route.access === 'admin' && s.caller.role !== 'admin') {
           throw new ForbiddenError('Administrators only', { code: 'admin_only' });
         }
         try {
-          return { answer: conditional(route, await invoke({ tx }, tx, s.caller), ifNoneMatch) };
+          const inTx = { context: extra === undefined ? undefined : prologue[1], atCommit };
+          return { answer: conditional(route, await invoke({ tx }, tx, s.caller, inTx), ifNoneMatch) };
         } catch (e) {
           if (!(e instanceof AppError && e.commit)) throw e;
           if (key) await release({ tx }, scope, key);
@@ -261,25 +302,29 @@ export function handlerFor<D extends Domain>(
         }
       },
       {
-        prologue: (tx) => (check = sessionCheck(tx, caller)),
-        // The access-log row, right after COMMIT, as the login role once the transaction is over.
-        epilogue: (after, result) => {
-          const status =
-            'error' in result
-              ? problemFor(result.error).problem.status
-              : 'refusal' in result.value
-                ? result.value.refusal.status
-                : result.value.answer.status;
-          s.logged = true;
-          const row = writeAccessLog(after, accessLogEntry(s, event, status));
-          row.execute();
-          return row.catch((err: unknown) =>
-            s.log.warn('access log not written', { error: describeError(err) }),
-          );
+        prologue: extra === undefined ? [sessionCheck(caller)] : [sessionCheck(caller), extra],
+        // The access-log row travels with COMMIT (or ROLLBACK), as the login role once the
+        // transaction is over.
+        epilogue: {
+          statement: (result) => {
+            const status =
+              'error' in result
+                ? problemFor(result.error).problem.status
+                : 'refusal' in result.value
+                  ? result.value.refusal.status
+                  : result.value.answer.status;
+            s.logged = true;
+            return accessLogStatement(accessLogEntry(s, event, status));
+          },
+          settled: (rows) => {
+            const failed = accessLogFailure(rows);
+            if (failed) s.log.warn('access log not written', { sqlstate: failed });
+          },
         },
       },
     );
     if ('refusal' in outcome) throw outcome.refusal;
+    await runLater();
     return toResult(outcome.answer);
   };
 

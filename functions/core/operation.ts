@@ -1,3 +1,4 @@
+import type { Row } from 'postgres';
 import type { z } from 'zod';
 import type { Domain } from '../domains';
 import type { AppRoute } from '../routes';
@@ -21,8 +22,23 @@ export interface OperationInput<R extends AppRoute> {
    * (`eatsential_write`, `app.current_user_id` set) so row-level security applies. Null on public routes.
    */
   readonly tx: R['access'] extends 'public' ? null : Tx;
+  /** On signed-in routes of a domain with a `context` statement (`handlerFor`): its rows. */
+  readonly context?: readonly Row[];
+  /**
+   * On `user` and `admin` routes: queues a statement built from literals to run in the request's
+   * transaction just before COMMIT, in COMMIT's message (`TransactionContext.atCommit`). Null on
+   * public routes; absent when an operation is called outside the handler (run such a statement
+   * on `tx` then).
+   */
+  readonly atCommit?: ((statement: string) => void) | null;
   /** The container's client, for public routes (`transaction(sql, { role: 'eatsential_auth' }, ...)`). */
   readonly sql: Sql;
+  /**
+   * Work to run once the request's transaction has committed, before the answer leaves (a
+   * Lambda does nothing after it answers): e.g. building an export the committed row announces.
+   * It runs its own transactions and handles its own failure. Absent where no handler runs.
+   */
+  readonly afterCommit?: (work: () => Promise<unknown>) => void;
   readonly request: {
     readonly id: string;
     readonly ip: string | null;

@@ -97,6 +97,10 @@ const sqlStates: Record<string, { status: number; code: string; detail: string; 
   '08000': { status: 503, code: 'unavailable', detail: 'The database connection failed; retry', retry: true },
   '08003': { status: 503, code: 'unavailable', detail: 'The database connection failed; retry', retry: true },
   '08006': { status: 503, code: 'unavailable', detail: 'The database connection failed; retry', retry: true },
+  // What a connection pooler in front of the database says for its own failures: pgbouncer sends
+  // 08P01 when the server connection under a transaction is lost ("server conn crashed?"), when
+  // it cannot reach the server, or when a client waited too long for a connection.
+  '08P01': { status: 503, code: 'unavailable', detail: 'The database connection failed; retry', retry: true },
 };
 
 const problem = (status: number, code: string, detail: string, instance?: string): Problem => ({

@@ -2,6 +2,7 @@ import { PGlite } from '@electric-sql/pglite';
 import { cube } from '@electric-sql/pglite/contrib/cube';
 import { pgcrypto } from '@electric-sql/pglite/contrib/pgcrypto';
 import { PGLiteSocketServer } from '@electric-sql/pglite-socket';
+import { useSessionQueue } from './sessionQueue';
 
 export interface EmbeddedPostgres {
   /** postgres.js connection URL of the socket server on loopback. */
@@ -19,7 +20,7 @@ export interface EmbeddedPostgresOptions {
   readonly from?: Blob;
   /** @default 0 (any free port) */
   readonly port?: number;
-  /** Concurrent client connections; the socket server runs one transaction at a time. @default 16 */
+  /** Concurrent client connections; the one session serves them one at a time (sessionQueue.ts). @default 16 */
   readonly maxConnections?: number;
 }
 
@@ -41,6 +42,8 @@ export async function startEmbeddedPostgres(
     port: options.port ?? 0,
     maxConnections: options.maxConnections ?? 16,
   });
+  // One session for every connection: each keeps it until it is idle again (sessionQueue.ts).
+  useSessionQueue(server, db);
   await server.start();
   const port = Number(server.getServerConn().split(':').pop());
   return {

@@ -1,5 +1,5 @@
 import { handlerFor } from '../core/handler';
-import { operations } from './operations';
+import { context, operations } from './operations';
 import { wellnessRoutes } from './routes';
 
-export const handler = handlerFor('wellness', wellnessRoutes, operations);
+export const handler = handlerFor('wellness', wellnessRoutes, operations, { context });

@@ -1,3 +1,4 @@
+import type { Row } from 'postgres';
 import type { Tx } from '../core/db';
 import { ConflictError, ForbiddenError, NotFoundError, UnprocessableError } from '../core/errors';
 import { openNote, sealNote, type NoteContext } from '../core/notes';
@@ -7,7 +8,6 @@ import { routeKey } from '../core/route';
 import type { AppRoute } from '../routes';
 import { addDays, localToday } from './days';
 import { checkGoal, progressOf } from './goals';
-import { correlationDays, insightsOf, periodDays, streakDays } from './insights';
 import * as logs from './logs';
 import * as q from './queries';
 import { wellnessRoutes } from './routes';
@@ -107,6 +107,15 @@ async function chatView(r: q.ChatRow, userId: string) {
 const ended = (r: q.ChatRow) =>
   new ConflictError(`This chat session ended (${r.status}); start a new one`, { code: 'chat_session_ended' });
 
+/**
+ * The caller's time zone ("today" for them): sent with BEGIN beside the consent check on gated
+ * routes (`context`), else read now.
+ */
+async function zoneOf(tx: Tx, userId: string, context: readonly Row[] | undefined): Promise<string> {
+  const zone = context?.[0]?.time_zone;
+  return typeof zone === 'string' ? zone : q.timeZone(tx, userId);
+}
+
 /** Days of [from, to] with their values, and how many entries went into them (for the read audit). */
 async function daysOf(tx: Tx, from: string, to: string) {
   const days = await q.dailyValues(tx, from, to);
@@ -128,7 +137,11 @@ const ops: Operations<'wellness'> = {
     const current = await q.activeConsent(tx, params.type);
     if (current?.policy_version === body.policy_version) return consentView(current);
     if (current) await q.revokeConsent(tx, current.id);
-    return consentView(await q.insertConsent(tx, caller.userId, params.type, body.policy_version));
+    const made = await q.insertConsent(tx, caller.userId, params.type, body.policy_version);
+    // Another request granted it meanwhile: answer with what it made.
+    const row = made ?? (await q.activeConsent(tx, params.type));
+    if (!row) throw new Error('a consent granted meanwhile is not visible');
+    return consentView(row);
   },
   async withdrawConsent({ tx, params }) {
     const current = await q.activeConsent(tx, params.type);
@@ -222,9 +235,9 @@ const ops: Operations<'wellness'> = {
   deleteMindfulnessSession: ({ tx, params }) => logs.removeLog(tx, logs.mindfulnessKind, params.id),
 
   // ---- goals -----------------------------------------------------------------------------------
-  async createMentalGoal({ tx, caller, body }) {
+  async createMentalGoal({ tx, caller, body, context }) {
     checkGoal(body);
-    const start = body.start_date ?? localToday(await q.timeZone(tx, caller.userId));
+    const start = body.start_date ?? localToday(await zoneOf(tx, caller.userId, context));
     if (body.end_date !== null && body.end_date < start)
       throw new UnprocessableError('The end date is before the start date', {
         code: 'goal_dates_invalid',
@@ -274,10 +287,10 @@ const ops: Operations<'wellness'> = {
   async deleteMentalGoal({ tx, params }) {
     if (!(await q.deleteGoal(tx, params.id))) throw goalNotFound();
   },
-  async getMentalGoalProgress({ tx, caller, params }) {
+  async getMentalGoalProgress({ tx, caller, params, context }) {
     const [goal] = await q.goals(tx, params.id);
     if (!goal) throw goalNotFound();
-    const today = localToday(await q.timeZone(tx, caller.userId));
+    const today = localToday(await zoneOf(tx, caller.userId, context));
     const last = goal.end_date !== null && goal.end_date < today ? goal.end_date : today;
     const { days, entries } = await daysOf(tx, goal.start_date, last);
     return read(progressOf(goal, days, today), ['health.mental_wellness_goals', ...logTables], 1 + entries);
@@ -359,45 +372,72 @@ const ops: Operations<'wellness'> = {
   },
 
   // ---- insights --------------------------------------------------------------------------------
-  async getInsights({ tx, caller, query }) {
-    const end = query.end ?? localToday(await q.timeZone(tx, caller.userId));
-    const back = Math.max(streakDays, correlationDays, 2 * periodDays[query.period]);
+  async getInsights({ tx, caller, query, context }) {
+    // Loaded by the first insights request, not at start-up: only this route needs the statistics.
+    const insights = await import('./insights');
+    const end = query.end ?? localToday(await zoneOf(tx, caller.userId, context));
+    const back = Math.max(
+      insights.streakDays,
+      insights.correlationDays,
+      2 * insights.periodDays[query.period],
+    );
     const { days, entries } = await daysOf(tx, addDays(end, -back), end);
-    return read(insightsOf(days, query.period, end), logTables, entries);
+    return read(insights.insightsOf(days, query.period, end), logTables, entries);
   },
 };
 
 type AnyOperation = (input: OperationInput<AppRoute>) => Promise<unknown>;
 
 /**
- * The consent gate and the read audit, from the route table: a route that declares
- * `consent_required` answers 403 without an active mental_health_tracking consent before any
- * other statement runs; a GET of a person's data (under /me/) writes one audit.data_reads row.
+ * The statement a wellness request sends with BEGIN and the session check (handlerFor's
+ * `context`): the consent a gated route needs, so it costs no round trip of its own.
+ */
+export const context = (caller: { userId: string }, route: object): string | undefined =>
+  consentGated(route) ? q.consentCheck(caller.userId, q.trackingConsent) : undefined;
+
+/** A route that declares `consent_required` needs an active mental_health_tracking consent. */
+export function consentGated(route: object): boolean {
+  const problems = ('problems' in route ? route.problems : {}) as { 403?: readonly string[] };
+  return problems[403]?.includes('consent_required') ?? false;
+}
+
+/**
+ * The consent gate and the read audit, from the route table: a gated route answers 403 without an
+ * active mental_health_tracking consent before any other statement runs; a GET of a person's data
+ * (under /me/) writes one audit.data_reads row.
  */
 function guarded(): Operations<'wellness'> {
   const out: Record<string, AnyOperation> = {};
   for (const route of wellnessRoutes) {
     const op = (ops as unknown as Record<string, AnyOperation>)[route.operationId] as AnyOperation;
-    const problems = ('problems' in route ? route.problems : {}) as { 403?: readonly string[] };
-    const gated = problems[403]?.includes('consent_required') ?? false;
+    const gated = consentGated(route);
     const audited = gated && route.method === 'GET' && route.path.startsWith('/me/');
     const key = routeKey(route);
     out[route.operationId] = async (input) => {
-      const { tx, caller, request } = input as OperationInput<AppRoute> & {
+      const { tx, caller, request, context, atCommit } = input as OperationInput<AppRoute> & {
         tx: Tx;
         caller: { userId: string };
       };
-      if (gated && !(await q.hasActiveConsent(tx, caller.userId, q.trackingConsent))) throw consentRequired();
+      // The handler sends the consent check with BEGIN (handler.ts); called otherwise, ask now.
+      const consented = !gated
+        ? true
+        : context
+          ? context[0]?.active === true
+          : await q.hasActiveConsent(tx, caller.userId, q.trackingConsent);
+      if (!consented) throw consentRequired();
       const result = await op(input);
       if (!audited) return result;
       if (!(result instanceof Read)) throw new Error(`${key} read wellness data without saying what it read`);
-      await q.recordRead(tx, {
+      const record = {
         userId: caller.userId,
         tables: result.tables,
         rows: result.rows,
         route: key,
         requestId: request.id,
-      });
+      };
+      // With COMMIT, in its message: the read and its audit row commit together or not at all.
+      if (atCommit) atCommit(q.readAudit(record));
+      else await q.recordRead(tx, record);
       return result.body;
     };
   }

@@ -1,4 +1,5 @@
 import type { Tx } from '../core/db';
+import { intLiteral, textLiteral, uuidLiteral } from '../core/literal';
 import type { Keyset } from '../core/pagination';
 
 /**
@@ -32,9 +33,16 @@ export interface ConsentRow {
   revoked_at: Date | null;
 }
 
+// The consent gate and the read audit run on every wellness request: literals, not parameters,
+// so each costs one round trip rather than a describe and an execute (core/literal.ts).
+
+/** Whether a person has an active consent of a type: `active`. */
+export const consentCheck = (userId: string, type: string): string =>
+  `select public.has_active_consent(${uuidLiteral(userId)}, ${textLiteral(type)}) as active,
+     (select time_zone from public.users where id = ${uuidLiteral(userId)}) as time_zone`;
+
 export async function hasActiveConsent(tx: Tx, userId: string, type: string): Promise<boolean> {
-  const [row] = await tx<{ active: boolean }[]>`
-    select public.has_active_consent(${userId}, ${type}) as active`;
+  const [row] = await tx.unsafe<{ active: boolean }[]>(consentCheck(userId, type));
   return row?.active === true;
 }
 
@@ -55,12 +63,15 @@ export async function insertConsent(
   userId: string,
   type: string,
   policyVersion: string,
-): Promise<ConsentRow> {
+): Promise<ConsentRow | undefined> {
+  // Two phones granting at once: the second waits for the first and inserts nothing (the one
+  // active consent per type is a partial unique index), then reads the first's.
   const [row] = await tx<ConsentRow[]>`
     insert into public.user_consents (user_id, consent_type, policy_version)
     values (${userId}, ${type}, ${policyVersion})
+    on conflict (user_id, consent_type) where revoked_at is null do nothing
     returning id, consent_type, policy_version, granted_at, revoked_at`;
-  return row as ConsentRow;
+  return row;
 }
 
 /** The trigger stamps revoked_at with the transaction time, whatever value is sent. */
@@ -94,13 +105,24 @@ export async function deleteWellnessData(tx: Tx): Promise<Record<string, number>
 
 // ---- read audit ----------------------------------------------------------------------------
 
-export async function recordRead(
-  tx: Tx,
-  r: { userId: string; tables: readonly string[]; rows: number; route: string; requestId: string },
-): Promise<void> {
-  await tx`
-    insert into audit.data_reads (user_id, subject_user_id, tables, row_count, route, request_id)
-    values (${r.userId}, ${r.userId}, ${r.tables as string[]}, ${r.rows}, ${r.route}, ${r.requestId.slice(0, 128)})`;
+export interface ReadRecord {
+  readonly userId: string;
+  readonly tables: readonly string[];
+  readonly rows: number;
+  readonly route: string;
+  readonly requestId: string;
+}
+
+/** The audit.data_reads row of one read of a person's wellness data. */
+export function readAudit(r: ReadRecord): string {
+  const tables = `array[${r.tables.map(textLiteral).join(', ')}]::text[]`;
+  return `insert into audit.data_reads (user_id, subject_user_id, tables, row_count, route, request_id)
+    values (${uuidLiteral(r.userId)}, ${uuidLiteral(r.userId)}, ${tables}, ${intLiteral(r.rows)},
+            ${textLiteral(r.route)}, ${textLiteral(r.requestId.slice(0, 128))})`;
+}
+
+export async function recordRead(tx: Tx, r: ReadRecord): Promise<void> {
+  await tx.unsafe(readAudit(r));
 }
 
 // ---- vocabulary ----------------------------------------------------------------------------

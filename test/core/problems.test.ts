@@ -70,6 +70,7 @@ describe('the error mapper', () => {
   it.each([
     ['the server shutting down', '57P01'],
     ['the server still starting up', '57P03'],
+    ['a pooler that lost its server connection under a transaction (pgbouncer)', '08P01'],
   ])('answers %s (SQLSTATE %s) with 503 unavailable and Retry-After', async (_what, sqlstate) => {
     // Raised for real: the same SQLSTATE a restarting server sends.
     const error = await failureOf(() =>

@@ -175,6 +175,26 @@ describe('consents', () => {
     ]);
   });
 
+  it('given from two phones at once: both answer 200 with the same consent, and one is active', async () => {
+    const u = await createUser(api.db);
+    for (const version of ['2026-12', '2027-01']) {
+      const answers = await Promise.all(
+        Array.from({ length: 6 }, () =>
+          api.request('PUT', '/me/consents/mental_health_sharing', {
+            token: u.token,
+            body: { policy_version: version },
+          }),
+        ),
+      );
+      expect(answers.map((r) => r.status)).toEqual(Array(6).fill(200));
+      expect(new Set(answers.map((r) => (r.body as { id: string }).id)).size).toBe(1);
+    }
+    const active = await api.db.sql<{ policy_version: string }[]>`
+      select policy_version from public.user_consents
+      where user_id = ${u.id} and consent_type = 'mental_health_sharing' and revoked_at is null`;
+    expect(active).toEqual([{ policy_version: '2027-01' }]);
+  });
+
   it('answers 404 when withdrawing a consent that is not active', async () => {
     const u = await createUser(api.db);
     const r = await api.request('DELETE', '/me/consents/marketing', { token: u.token });

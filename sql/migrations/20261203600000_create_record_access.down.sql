@@ -1,0 +1,1 @@
+drop function audit.record_access(uuid, uuid, text, text, text, text, integer, integer);
