@@ -23,6 +23,15 @@ export interface JobsProps {
   readonly dbSecret: secretsmanager.ISecret;
   /** Read by jobs with `needs.noteKeyring`. */
   readonly noteKeyring: secretsmanager.ISecret;
+  /**
+   * What jobs with `needs.sendsEmail` get: `MAIL_FROM` and `APP_BASE_URL`, and `ses:SendEmail` on
+   * the mail identity only.
+   * @default - no job may send email
+   */
+  readonly mail?: {
+    readonly environment: Readonly<Record<string, string>>;
+    readonly statement: iam.PolicyStatement;
+  };
   /** Written by jobs with `needs.backupBucket: 'write'`. */
   readonly backups: Backups;
   /** Encrypts the dead-letter queues (and, through S3, the exports). */
@@ -108,6 +117,10 @@ export class Jobs extends Construct {
         environment.BACKUP_KEY_ARN = props.key.keyArn;
       }
       if (job.needs.noteKeyring) environment.NOTE_KEYRING_SECRET_ARN = props.noteKeyring.secretArn;
+      if (job.needs.sendsEmail) {
+        if (!props.mail) throw new Error(`Job "${job.name}" sends email, but no mail settings were given`);
+        Object.assign(environment, props.mail.environment);
+      }
 
       const fn = new AppFunction(this, cid, {
         defaults: props.defaults,
@@ -124,6 +137,7 @@ export class Jobs extends Construct {
       props.dbSecret.grantRead(fn.function);
       props.database.allowClientsFrom(fn.securityGroup, `Job ${job.name}`);
       if (job.needs.noteKeyring) props.noteKeyring.grantRead(fn.function);
+      if (job.needs.sendsEmail && props.mail) fn.function.addToRolePolicy(props.mail.statement);
       if (job.needs.backupBucket === 'write') props.backups.grantWrite(fn.function.role!);
 
       const schedulerRole = new iam.Role(this, `${cid}SchedulerRole`, {

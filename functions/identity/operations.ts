@@ -8,17 +8,11 @@ import {
   UnauthorizedError,
   UnprocessableError,
 } from '../core/errors';
-import { mailer } from '../core/mail';
 import type { Operations } from '../core/operation';
 import { decodeCursor, page } from '../core/pagination';
 import { dummyVerify, hashPassword, needsRehash, passwordProblems, verifyPassword } from '../core/passwords';
 import { accessTokenSeconds, signAccessToken, type Caller } from '../core/tokens';
-import {
-  passwordChangedEmail,
-  passwordResetEmail,
-  registrationAttemptEmail,
-  verificationEmail,
-} from './emails';
+import { enqueueMail } from './outbox';
 import * as q from './queries';
 import { issueToken, tokenHash, tokenLifetime } from './tokens';
 
@@ -131,7 +125,7 @@ async function replacePassword(
     ip: change.ip,
     detail: { sessions_revoked: revoked },
   });
-  await mailer().send(passwordChangedEmail(user.email));
+  await enqueueMail(tx, { userId: user.id, kind: 'password_changed', to: user.email });
 }
 
 /** An access token and a refresh token for a session. */
@@ -146,6 +140,9 @@ async function tokenPair(caller: Caller, refreshToken: string) {
 }
 
 const iso = (d: Date) => d.toISOString();
+
+/** Every row of a deleted account is erased within this many hours (README, Data lifecycle). */
+export const deletionPromiseHours = 24;
 
 const meBody = (row: q.MeRow) => ({
   id: row.id,
@@ -164,37 +161,43 @@ const resendIntervalSeconds = 60;
 /** The owner of an address is told at most this often that someone tried to register with it. */
 const registrationAttemptInterval = '1 hour';
 
-const emailedTokens = {
-  email_verify: { lifetime: tokenLifetime.emailVerify, compose: verificationEmail },
-  password_reset: { lifetime: tokenLifetime.passwordReset, compose: passwordResetEmail },
+const tokenLifetimes = {
+  email_verify: tokenLifetime.emailVerify,
+  password_reset: tokenLifetime.passwordReset,
 } as const;
 
 /**
- * Issues a fresh single-use token, retiring the user's older unused ones of its type, and emails
- * it. Sent inside the transaction: if the email cannot be sent, nothing is recorded and the client
- * may retry. With `throttle`, at most one such email a minute per account (extra asks are dropped).
+ * Issues a fresh single-use token, retiring the user's older unused ones of its type, and queues
+ * the email that carries it (auth.mail_outbox, sent by the mail-outbox job once this commits).
+ * With `throttle`, at most one such email a minute per account (extra asks are dropped).
+ *
+ * An unknown address (`user` undefined) and a throttled account run the very same statements on
+ * no account: they write nothing but the audit row, and answer in the time a sent email takes,
+ * so the answer time does not tell whether the address has an account.
  */
 async function emailToken(
   tx: Tx,
-  user: { readonly id: string; readonly email: string },
-  type: keyof typeof emailedTokens,
+  user: { readonly id: string } | undefined,
+  email: string,
+  type: keyof typeof tokenLifetimes,
   audit: { readonly event: q.AuditEvent; readonly ip: string | null },
   throttle: boolean,
 ): Promise<void> {
+  let to: string | null = user?.id ?? null;
   if (throttle) {
-    const since = await q.secondsSinceLastToken(tx, user.id, type);
-    if (since !== null && since < resendIntervalSeconds) return;
+    const since = await q.secondsSinceLastToken(tx, to, type);
+    if (since !== null && since < resendIntervalSeconds) to = null;
   }
-  await q.retireUnusedTokens(tx, user.id, type);
+  await q.retireUnusedTokens(tx, to, type);
   const { token, hash } = issueToken();
-  await q.insertVerificationToken(tx, {
-    userId: user.id,
-    type,
-    hash,
-    lifetime: emailedTokens[type].lifetime,
+  await q.insertVerificationToken(tx, { userId: to, type, hash, lifetime: tokenLifetimes[type] });
+  await q.audit(tx, {
+    userId: user?.id ?? null,
+    event: audit.event,
+    ip: audit.ip,
+    detail: { emailed: to !== null },
   });
-  await q.audit(tx, { userId: user.id, event: audit.event, ip: audit.ip });
-  await mailer().send(emailedTokens[type].compose(user.email, token));
+  await enqueueMail(tx, { userId: to, kind: type, to: email, token });
 }
 
 export const operations: Operations<'identity'> = {
@@ -229,13 +232,18 @@ export const operations: Operations<'identity'> = {
             ip: request.ip,
             detail: { emailed },
           });
-          if (emailed) await mailer().send(registrationAttemptEmail(body.email));
+          await enqueueMail(tx, {
+            userId: emailed ? (existing?.id ?? null) : null,
+            kind: 'registration_attempt',
+            to: body.email,
+          });
           return undefined;
         }
         await q.recordPasswordHistory(tx, user.id, passwordHash);
         await emailToken(
           tx,
-          { id: user.id, email: body.email },
+          user,
+          body.email,
           'email_verify',
           { event: 'user_registered', ip: request.ip },
           false,
@@ -260,8 +268,15 @@ export const operations: Operations<'identity'> = {
   async resendVerification({ sql, body, request }) {
     await asIdentityService(sql, async (tx) => {
       const user = await q.accountByEmail(tx, body.email);
-      if (!user || user.is_email_verified || !user.is_active) return;
-      await emailToken(tx, user, 'email_verify', { event: 'verification_resent', ip: request.ip }, true);
+      const waiting = user && !user.is_email_verified && user.is_active ? user : undefined;
+      await emailToken(
+        tx,
+        waiting,
+        body.email,
+        'email_verify',
+        { event: 'verification_resent', ip: request.ip },
+        true,
+      );
     });
     return accepted('If this address has an account waiting for verification, a new email is on its way.');
   },
@@ -378,10 +393,10 @@ export const operations: Operations<'identity'> = {
   async requestPasswordReset({ sql, body, request }) {
     await asIdentityService(sql, async (tx) => {
       const user = await q.accountByEmail(tx, body.email);
-      if (!user || !user.is_active) return;
       await emailToken(
         tx,
-        user,
+        user?.is_active ? user : undefined,
+        body.email,
         'password_reset',
         { event: 'password_reset_requested', ip: request.ip },
         true,
@@ -476,7 +491,13 @@ export const operations: Operations<'identity'> = {
       throw new NotFoundError('This account no longer exists', { code: 'account_not_found' });
     }
     await q.audit(tx, { userId: caller.userId, event: 'account_deleted', ip: request.ip });
-    return undefined;
+    // purge-deleted-accounts runs hourly; the promise (and its metric) is 24 hours.
+    const deletedAt = new Date();
+    return {
+      status: 'deleting' as const,
+      deleted_at: deletedAt.toISOString(),
+      deletion_complete_by: new Date(deletedAt.getTime() + deletionPromiseHours * 3_600_000).toISOString(),
+    };
   },
 
   async listSessions({ tx, caller, query }) {

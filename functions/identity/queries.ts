@@ -4,7 +4,8 @@ import { tokenLifetime } from './tokens';
 
 /**
  * All SQL of the identity domain. Public routes run these as `eatsential_auth` (the identity
- * service, which may find a user by email and read password hashes); signed-in routes as
+ * service, which finds an account by email and reads its password hash through SECURITY DEFINER
+ * functions, one account at a time, and holds column grants for the rest); signed-in routes as
  * `eatsential_write`, where row-level security confines every statement to the caller's own rows
  * and column grants keep password hashes and token hashes out of reach.
  */
@@ -77,10 +78,9 @@ export async function insertUser(
   return row;
 }
 
-export interface AccountRow {
+/** What login, resend and reset requests read of an account (auth.credentials_for_login). */
+export interface LoginRow {
   id: string;
-  username: string;
-  email: string;
   password_hash: string;
   is_email_verified: boolean;
   is_active: boolean;
@@ -89,27 +89,28 @@ export interface AccountRow {
   locked_for: number | null;
 }
 
+/** An account a password is being set for, with what the password policy compares against. */
+export interface AccountRow extends LoginRow {
+  username: string;
+  email: string;
+}
+
 /**
  * The live (not deleted) account with this email, locked for the rest of the transaction so that
- * concurrent logins count failures one at a time.
+ * concurrent logins count failures one at a time. The identity role reads no email and no
+ * password hash itself: this SECURITY DEFINER function answers one account it is given the address of.
  */
-export async function accountByEmail(tx: Tx, email: string): Promise<AccountRow | undefined> {
-  const [row] = await tx<AccountRow[]>`
-    select id, username, email, password_hash, is_email_verified, is_active, role,
-           case when locked_until > now() then ceil(extract(epoch from locked_until - now()))::int end as locked_for
-    from public.users
-    where email = lower(${email}) and deleted_at is null
-    for update`;
+export async function accountByEmail(tx: Tx, email: string): Promise<LoginRow | undefined> {
+  const [row] = await tx<LoginRow[]>`select * from auth.credentials_for_login(${email})`;
   return row;
 }
 
+/**
+ * The live account a password is being set for, locked for the transaction: answered only to the
+ * user's own signed-in request, or to a transaction that has just spent their reset token.
+ */
 export async function accountById(tx: Tx, userId: string): Promise<AccountRow | undefined> {
-  const [row] = await tx<AccountRow[]>`
-    select id, username, email, password_hash, is_email_verified, is_active, role,
-           case when locked_until > now() then ceil(extract(epoch from locked_until - now()))::int end as locked_for
-    from public.users
-    where id = ${userId} and deleted_at is null
-    for update`;
+  const [row] = await tx<AccountRow[]>`select * from auth.credentials_for_password_change(${userId})`;
   return row;
 }
 
@@ -223,27 +224,33 @@ export async function softDeleteUser(tx: Tx, userId: string): Promise<boolean> {
 
 // ---- verification and reset tokens --------------------------------------------------------------
 
+/** Writes nothing when `userId` is null: an unknown address runs the same statement (see emailToken). */
 export async function insertVerificationToken(
   tx: Tx,
-  token: { userId: string; type: TokenType; hash: Buffer; lifetime: string },
+  token: { userId: string | null; type: TokenType; hash: Buffer; lifetime: string },
 ): Promise<void> {
   await tx`
     insert into auth.verification_tokens (user_id, token_hash, token_type, expires_at)
-    values (${token.userId}, ${token.hash}, ${token.type}, now() + ${token.lifetime}::interval)`;
+    select ${token.userId}::uuid, ${token.hash}, ${token.type}, now() + ${token.lifetime}::interval
+    where ${token.userId}::uuid is not null`;
 }
 
 /** Older unused tokens of this kind stop working once a new one is sent. */
-export async function retireUnusedTokens(tx: Tx, userId: string, type: TokenType): Promise<void> {
+export async function retireUnusedTokens(tx: Tx, userId: string | null, type: TokenType): Promise<void> {
   await tx`
     update auth.verification_tokens set used_at = now()
-    where user_id = ${userId} and token_type = ${type} and used_at is null`;
+    where user_id = ${userId}::uuid and token_type = ${type} and used_at is null`;
 }
 
 /** Seconds since the newest token of this kind was issued; null when there is none. */
-export async function secondsSinceLastToken(tx: Tx, userId: string, type: TokenType): Promise<number | null> {
+export async function secondsSinceLastToken(
+  tx: Tx,
+  userId: string | null,
+  type: TokenType,
+): Promise<number | null> {
   const [row] = await tx<{ seconds: number | null }[]>`
     select extract(epoch from now() - max(created_at))::float8 as seconds
-    from auth.verification_tokens where user_id = ${userId} and token_type = ${type}`;
+    from auth.verification_tokens where user_id = ${userId}::uuid and token_type = ${type}`;
   return row?.seconds ?? null;
 }
 

@@ -131,10 +131,14 @@ export const identityRoutes = [
     domain: 'identity',
     access: 'user',
     operationId: 'deleteMe',
-    summary: 'Delete my account; my data is purged by a scheduled job',
-    status: 204,
+    summary: 'Delete my account; every row of it is erased by deletion_complete_by (within 24 hours)',
+    description:
+      'The account is soft-deleted at once (sessions revoked, sign-in refused); the hourly purge erases every row ' +
+      'of it, and the answer says by when that is done at the latest. Exports already made stay unreachable ' +
+      'and leave the bucket with their 7-day expiry.',
+    status: 202,
     problems: { 404: ['account_not_found'] },
-    schemas: {},
+    schemas: { response: identity.deletionAccepted },
   },
   {
     method: 'POST',

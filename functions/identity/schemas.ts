@@ -120,3 +120,12 @@ export const adminUser = z
   })
   .meta({ id: 'AdminUser' });
 export const adminUsersPage = pageOf(adminUser).meta({ id: 'AdminUserPage' });
+
+export const deletionAccepted = z
+  .strictObject({
+    status: z.literal('deleting'),
+    deleted_at: z.iso.datetime({ offset: true }),
+    /** Every row of the account is erased by then (the purge runs hourly; the promise is 24 hours). */
+    deletion_complete_by: z.iso.datetime({ offset: true }),
+  })
+  .meta({ id: 'DeletionAccepted' });

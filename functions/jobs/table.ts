@@ -14,12 +14,28 @@ export interface JobDefinition {
   readonly timeoutSeconds: number;
   readonly memoryMb: number;
   /** What the job may touch beyond the database, for least-privilege grants. */
-  readonly needs: { readonly backupBucket?: 'write'; readonly noteKeyring?: boolean };
+  readonly needs: {
+    readonly backupBucket?: 'write';
+    readonly noteKeyring?: boolean;
+    /** `ses:SendEmail` on the mail identity, `MAIL_FROM` and `APP_BASE_URL`. */
+    readonly sendsEmail?: boolean;
+  };
   /** The database role the job runs as (sql/README.md lists what each may do). */
   readonly role: JobRole;
 }
 
 export const jobs: readonly JobDefinition[] = [
+  {
+    name: 'mail-outbox',
+    description:
+      'Sends the queued identity emails (auth.mail_outbox): retries with backoff, each message at most once',
+    schedule: 'rate(1 minute)',
+    entry: 'functions/jobs/mailOutbox/handler.ts',
+    timeoutSeconds: 50,
+    memoryMb: 256,
+    needs: { noteKeyring: true, sendsEmail: true },
+    role: 'eatsential_job_mail_outbox',
+  },
   {
     name: 'partitions',
     description: 'Creates the monthly audit.access_logs partitions ahead of time',

@@ -13,7 +13,9 @@ import {
 } from '../core/errors';
 import { problemFor, problemResponse } from '../core/problems';
 import { maxBodyBytes } from '../core/request';
+import { database } from '../core/db';
 import { routeKey, type Route } from '../core/route';
+import { localMailOutbox } from './mailOutbox';
 
 type LambdaHandler = (
   event: APIGatewayProxyEventV2,
@@ -74,19 +76,35 @@ function send(res: ServerResponse, result: APIGatewayProxyStructuredResultV2): v
   res.end(result.body ?? '');
 }
 
+/** What the server reads of an HTTP request: its request line, headers and peer. */
+export interface LocalRequest {
+  readonly method: string;
+  /** The request target as sent: path and query string. */
+  readonly url: string;
+  readonly headers: Readonly<Record<string, string | string[] | undefined>>;
+  readonly httpVersion?: string;
+  readonly remoteAddress?: string;
+}
+
 /** Turns an HTTP request into the API Gateway HTTP API (payload 2.0) event a Lambda receives. */
 export function toEvent(
-  req: IncomingMessage,
+  req: LocalRequest,
   url: URL,
   m: Matcher,
   values: string[],
   body: string,
 ): APIGatewayProxyEventV2 {
-  const headers: Record<string, string> = {};
-  for (const [k, v] of Object.entries(req.headers))
-    if (v !== undefined) headers[k] = Array.isArray(v) ? v.join(',') : v;
-  const query: Record<string, string> = {};
-  for (const [k, v] of url.searchParams) query[k] = k in query ? `${query[k]},${v}` : v;
+  // Built from entries, as API Gateway's JSON is parsed: a key such as `__proto__` or
+  // `constructor` is a key like any other (assigning `query[k]` would drop `__proto__` silently
+  // and let `k in query` see the prototype's `constructor`).
+  const headers: Record<string, string> = Object.fromEntries(
+    Object.entries(req.headers).flatMap(([k, v]) =>
+      v === undefined ? [] : [[k, Array.isArray(v) ? v.join(',') : v]],
+    ),
+  );
+  const pairs = new Map<string, string>();
+  for (const [k, v] of url.searchParams) pairs.set(k, pairs.has(k) ? `${pairs.get(k)},${v}` : v);
+  const query: Record<string, string> = Object.fromEntries(pairs);
   const pathParameters = Object.fromEntries(m.names.map((n, i) => [n, decodeURIComponent(values[i] ?? '')]));
   const requestId = randomUUID();
   return {
@@ -103,10 +121,10 @@ export function toEvent(
       domainName: headers.host ?? 'localhost',
       domainPrefix: 'localhost',
       http: {
-        method: req.method ?? 'GET',
+        method: req.method,
         path: url.pathname,
-        protocol: `HTTP/${req.httpVersion}`,
-        sourceIp: (req.socket.remoteAddress ?? '').replace(/^::ffff:/, ''),
+        protocol: `HTTP/${req.httpVersion ?? '1.1'}`,
+        sourceIp: (req.remoteAddress ?? '').replace(/^::ffff:/, ''),
         userAgent: headers['user-agent'] ?? '',
       },
       requestId,
@@ -165,27 +183,33 @@ export function canonicalPath(target: string): string {
   return path;
 }
 
-function refuse(req: IncomingMessage, res: ServerResponse, error: AppError): void {
-  req.resume();
+const refusal = (error: AppError): APIGatewayProxyStructuredResultV2 => {
   const { problem, headers } = problemFor(error);
-  send(res, problemResponse(problem, headers));
-}
+  return problemResponse(problem, headers);
+};
 
-async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+/**
+ * The answer to one request, as the HTTP server sends it: the path refused unless canonical, the
+ * route matched, the body read (`body` is called only once a route is found, so a refused request
+ * is never read), then the domain's Lambda handler. Tests call it directly to drive many requests
+ * through the same chain without sockets.
+ */
+export async function serve(
+  req: LocalRequest,
+  body: () => Promise<string>,
+): Promise<APIGatewayProxyStructuredResultV2> {
   let raw: string;
   try {
-    raw = canonicalPath(req.url ?? '/');
+    raw = canonicalPath(req.url);
   } catch (e) {
-    return refuse(req, res, e as AppError);
+    return refusal(e as AppError);
   }
-  const url = new URL(req.url ?? '/', 'http://localhost');
+  const url = new URL(req.url, 'http://localhost');
   const path = raw.length > 1 ? raw.replace(/\/$/, '') : raw;
   const candidates = matchers.map((m) => ({ m, hit: m.pattern.exec(path) })).filter((c) => c.hit);
   const match = candidates.find((c) => c.m.route.method === req.method);
   if (!match?.hit) {
-    return refuse(
-      req,
-      res,
+    return refusal(
       candidates.length
         ? new MethodNotAllowedError('This method is not allowed here', {
             headers: { allow: candidates.map((c) => c.m.route.method).join(', ') },
@@ -193,28 +217,61 @@ async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> 
         : new NotFoundError('No such route'),
     );
   }
-  const body = await readBody(req);
+  const text = await body();
   let event: APIGatewayProxyEventV2;
   try {
-    event = toEvent(req, url, match.m, match.hit.slice(1), body);
+    event = toEvent(req, url, match.m, match.hit.slice(1), text);
   } catch (e) {
     if (!(e instanceof URIError)) throw e;
     throw new BadRequestError('The path is not valid percent-encoding', { code: 'invalid_path' });
   }
   const handler = await handlerOf(match.m.route.domain as Domain);
-  send(
-    res,
-    await handler(event, lambdaContext(match.m.route.domain as Domain, event.requestContext.requestId)),
-  );
+  return handler(event, lambdaContext(match.m.route.domain as Domain, event.requestContext.requestId));
 }
 
-/** The API over plain HTTP: every request goes through the same Lambda handlers as in AWS. */
-export function createApiServer(): Server {
-  return createServer((req, res) => {
+async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+  let read = false;
+  const result = await serve(
+    {
+      method: req.method ?? 'GET',
+      url: req.url ?? '/',
+      headers: req.headers,
+      httpVersion: req.httpVersion,
+      remoteAddress: req.socket.remoteAddress,
+    },
+    () => {
+      read = true;
+      return readBody(req);
+    },
+  );
+  if (!read) req.resume();
+  send(res, result);
+}
+
+export interface ApiServer extends Server {
+  /** Resolves once every email queued so far has been sent (or retried later, or given up). */
+  deliverMail(): Promise<void>;
+  /** Stops draining (before the database client is closed); resolves once the running drain is over. */
+  stopMail(): Promise<void>;
+}
+
+/**
+ * The API over plain HTTP: every request goes through the same Lambda handlers as in AWS, and the
+ * mail outbox is drained by the same job code, after each identity request that writes and every
+ * few seconds.
+ */
+export function createApiServer(): ApiServer {
+  const outbox = localMailOutbox(database);
+  const server = createServer((req, res) => {
+    if (req.method !== 'GET' && /^\/(auth\/|me\/password)/.test(req.url ?? '')) res.on('finish', outbox.kick);
     handle(req, res).catch((e: unknown) => {
       const { problem, headers } = problemFor(e);
       if (!res.headersSent) send(res, problemResponse(problem, { ...headers, connection: 'close' }));
       else res.destroy();
     });
-  });
+  }) as ApiServer;
+  server.deliverMail = outbox.flush;
+  server.stopMail = outbox.stop;
+  server.on('close', () => void outbox.stop());
+  return server;
 }

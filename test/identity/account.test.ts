@@ -65,7 +65,13 @@ describe('my account', () => {
     const first = await login(api, user);
     await login(api, user);
 
-    await expect(callAsUser(api, 'deleteMe', first.caller)).resolves.toBeUndefined();
+    const answer = (await callAsUser(api, 'deleteMe', first.caller)) as {
+      deleted_at: string;
+      deletion_complete_by: string;
+    };
+
+    expect(answer).toMatchObject({ status: 'deleting' });
+    expect(Date.parse(answer.deletion_complete_by) - Date.parse(answer.deleted_at)).toBe(24 * 3_600_000);
 
     const [row] =
       await db.sql`select deleted_at is not null as deleted, is_active from public.users where id = ${user.id}`;
@@ -83,7 +89,7 @@ describe('my account', () => {
       email: user.email,
       password: 'amber kettle moonrise',
     });
-    expect(onlyMailTo(user.email).subject).toBe('Confirm your email address');
+    expect((await onlyMailTo(db, user.email)).subject).toBe('Confirm your email address');
   });
 });
 
@@ -213,6 +219,6 @@ describe('accounts for administrators', () => {
     expect([...first.items, ...second.items].map((u) => u.id)).toEqual([newer.id, older.id, admin.id]);
     expect(JSON.stringify([first, second])).not.toContain('@');
     expect(second.next_cursor).toBeNull();
-    newMailTo(admin.email);
+    await newMailTo(db, admin.email);
   });
 });

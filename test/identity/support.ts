@@ -13,6 +13,7 @@ import { AppError } from '../../functions/core/errors';
 import type { Caller } from '../../functions/core/tokens';
 import { hashPassword } from '../../functions/core/passwords';
 import { operations } from '../../functions/identity/operations';
+import { sendDue } from '../../functions/jobs/mailOutbox/handler';
 import { routes } from '../../functions/routes';
 import { onPostgres, type TestDatabase } from '../support';
 
@@ -102,8 +103,12 @@ export interface Mail {
 
 const seen = new Set<string>();
 
-/** Emails to `to` written since the last call (each email is returned once). */
-export function newMailTo(to: string): Mail[] {
+/**
+ * Emails to `to` written since the last call (each email is returned once), after the mail-outbox
+ * job has sent what the calls so far queued.
+ */
+export async function newMailTo(db: Pick<TestDatabase, 'sql'>, to: string): Promise<Mail[]> {
+  await sendDue({ sql: db.sql });
   const out: Mail[] = [];
   for (const name of readdirSync(mailDir as string).sort()) {
     const file = join(mailDir as string, name);
@@ -127,8 +132,8 @@ export function newMailTo(to: string): Mail[] {
 }
 
 /** The one new email to `to`; fails if there is none or more than one. */
-export function onlyMailTo(to: string): Mail {
-  const mails = newMailTo(to);
+export async function onlyMailTo(db: Pick<TestDatabase, 'sql'>, to: string): Promise<Mail> {
+  const mails = await newMailTo(db, to);
   if (mails.length !== 1) throw new Error(`expected one email, found ${mails.length}`);
   return mails[0] as Mail;
 }

@@ -1,5 +1,6 @@
 import { Match } from 'aws-cdk-lib/assertions';
 import { AwsSolutionsChecks, HIPAASecurityChecks } from 'cdk-nag';
+import { domains } from '../../functions/domains';
 import { jobs, type JobDefinition } from '../../functions/jobs/table';
 import {
   getAtt,
@@ -18,6 +19,12 @@ const extraJobs: JobDefinition[] = [...jobs];
 const noWriters: JobDefinition[] = jobs.filter((j) => j.needs.backupBucket !== 'write');
 const writerNames = jobs.filter((j) => j.needs.backupBucket === 'write').map((j) => j.name);
 const keyringNames = jobs.filter((j) => j.needs.noteKeyring).map((j) => j.name);
+/** API domains that write a person's exports (functions/domains.ts `exportsBucket`), under exports/ only. */
+const exportDomains = Object.entries(domains)
+  .filter(([, d]) => 'exportsBucket' in d && d.exportsBucket)
+  .map(([name]) => name);
+const domainRoles = (resources: Resources) =>
+  exportDomains.map((d) => oneIdOf(resources, 'AWS::IAM::Role', new RegExp(`/Api${pascal(d)}/ServiceRole/`)));
 
 let dev: Synth;
 let prod: Synth;
@@ -153,47 +160,53 @@ describe.each([
 });
 
 describe('least privilege of jobs', () => {
-  it.each(writerNames)('lets only the jobs that export write to the backup bucket (%s)', (name) => {
-    const s = withExtras;
-    const bucket = oneIdOf(s.resources, 'AWS::S3::Bucket', /\/Backups\/Exports\//);
-    const writer = jobIds(s.resources, name).role;
-    const writers = writerNames.map((n) => jobIds(s.resources, n).role);
+  it.each(writerNames)(
+    'lets only the jobs that export (and the exports domain) write to the backup bucket (%s)',
+    (name) => {
+      const s = withExtras;
+      const bucket = oneIdOf(s.resources, 'AWS::S3::Bucket', /\/Backups\/Exports\//);
+      const writer = jobIds(s.resources, name).role;
+      const writers = [...domainRoles(s.resources), ...writerNames.map((n) => jobIds(s.resources, n).role)];
 
-    const writes = allowStatements(s.resources).filter(
-      ({ statement }) =>
-        asArray(statement.Action).some((a) => /^s3:(\*|Put\*|PutObject)$/.test(String(a))) &&
-        JSON.stringify(statement.Resource).includes(bucket),
-    );
-    expect(writes.flatMap((w) => w.roles).sort()).toEqual([...writers].sort());
-    const dataKey = oneIdOf(s.resources, 'AWS::KMS::Key', /\/Keys\/Data\//);
-    expect(
-      allowStatements(s.resources)
-        .filter(({ roles }) => roles.includes(writer))
-        .map(({ statement }) => statement)
-        .filter((st) => JSON.stringify(st.Resource).includes(dataKey)),
-    ).toEqual(
-      expect.arrayContaining([
-        expect.objectContaining({
-          Action: ['kms:Decrypt', 'kms:GenerateDataKey'],
-          Condition: {
-            StringEquals: {
-              'kms:ViaService': { 'Fn::Join': ['', ['s3.', { Ref: 'AWS::Region' }, '.amazonaws.com']] },
+      const writes = allowStatements(s.resources).filter(
+        ({ statement }) =>
+          asArray(statement.Action).some((a) => /^s3:(\*|Put\*|PutObject)$/.test(String(a))) &&
+          JSON.stringify(statement.Resource).includes(bucket),
+      );
+      expect(writes.flatMap((w) => w.roles).sort()).toEqual([...writers].sort());
+      const dataKey = oneIdOf(s.resources, 'AWS::KMS::Key', /\/Keys\/Data\//);
+      expect(
+        allowStatements(s.resources)
+          .filter(({ roles }) => roles.includes(writer))
+          .map(({ statement }) => statement)
+          .filter((st) => JSON.stringify(st.Resource).includes(dataKey)),
+      ).toEqual(
+        expect.arrayContaining([
+          expect.objectContaining({
+            Action: ['kms:Decrypt', 'kms:GenerateDataKey'],
+            Condition: {
+              StringEquals: {
+                'kms:ViaService': { 'Fn::Join': ['', ['s3.', { Ref: 'AWS::Region' }, '.amazonaws.com']] },
+              },
             },
-          },
-        }),
-      ]),
-    );
-    const fn = jobIds(s.resources, name).fn;
-    const variables = (s.resources[fn]!.Properties!.Environment as { Variables: Record<string, unknown> })
-      .Variables;
-    expect(variables.BACKUP_BUCKET).toEqual(ref(bucket));
-    expect(variables.BACKUP_KEY_ARN).toEqual(getAtt(dataKey));
-  });
+          }),
+        ]),
+      );
+      const fn = jobIds(s.resources, name).fn;
+      const variables = (s.resources[fn]!.Properties!.Environment as { Variables: Record<string, unknown> })
+        .Variables;
+      expect(variables.BACKUP_BUCKET).toEqual(ref(bucket));
+      expect(variables.BACKUP_KEY_ARN).toEqual(getAtt(dataKey));
+    },
+  );
 
-  it('denies writes to the backup bucket by every principal but the exporting job roles', () => {
+  it('denies writes to the backup bucket by every principal but the exporting roles', () => {
     const s = withExtras;
     const bucket = oneIdOf(s.resources, 'AWS::S3::Bucket', /\/Backups\/Exports\//);
-    const writers = writerNames.map((n) => getAtt(jobIds(s.resources, n).role));
+    const writers = [
+      ...domainRoles(s.resources).map((r) => getAtt(r)),
+      ...writerNames.map((n) => getAtt(jobIds(s.resources, n).role)),
+    ];
 
     s.template.hasResourceProperties('AWS::S3::BucketPolicy', {
       Bucket: ref(bucket),
@@ -210,9 +223,10 @@ describe('least privilege of jobs', () => {
     });
   });
 
-  it('denies every write to the backup bucket when no job writes backups', () => {
+  it('denies every write to the backup bucket but personal exports when no job writes backups', () => {
     const bucket = oneIdOf(withoutWriters.resources, 'AWS::S3::Bucket', /\/Backups\/Exports\//);
     expect(noWriters.some((j) => j.needs.backupBucket === 'write')).toBe(false);
+    const writers = domainRoles(withoutWriters.resources).map((r) => getAtt(r));
 
     withoutWriters.template.hasResourceProperties('AWS::S3::BucketPolicy', {
       Bucket: ref(bucket),
@@ -222,7 +236,7 @@ describe('least privilege of jobs', () => {
             Effect: 'Deny',
             Principal: { AWS: '*' },
             Action: 's3:PutObject',
-            Condition: Match.absent(),
+            Condition: writers.length ? { ArnNotEquals: { 'aws:PrincipalArn': writers } } : Match.absent(),
           }),
         ]),
       },

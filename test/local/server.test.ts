@@ -82,3 +82,34 @@ describe('request paths on the local server', () => {
     if (code) expect(r.body.code).toBe(code);
   });
 });
+
+describe('query strings on the local server', () => {
+  const goal = '/me/mental-goals/00000000-0000-4000-8000-000000000000';
+
+  it.each([
+    ['__proto__', `${goal}?__proto__=1`],
+    ['constructor', `${goal}?constructor=1`],
+    ['toString, twice', `${goal}?toString=1&toString=2`],
+  ])(
+    'refuses %s on a route that takes no query, as API Gateway would: 400 unexpected_query',
+    async (_what, target) => {
+      const user = await createUser(api.db);
+
+      const r = await raw('DELETE', target, user.token);
+
+      expect(r).toMatchObject({
+        status: 400,
+        type: 'application/problem+json',
+        body: { code: 'unexpected_query' },
+      });
+    },
+  );
+
+  it('refuses __proto__ on a route with a query schema as a field it does not know', async () => {
+    const user = await createUser(api.db);
+
+    const r = await raw('GET', '/me/sessions?__proto__=1', user.token);
+
+    expect(r).toMatchObject({ status: 400, body: { code: 'validation_failed' } });
+  });
+});
