@@ -98,6 +98,7 @@ export default {
         'dist/openapi/openapi.json#/paths/~1me~1sleep-logs/get/parameters/1',
         'dist/openapi/openapi.json#/paths/~1me~1mindfulness-sessions/get/parameters/1',
         'dist/openapi/openapi.json#/paths/~1me~1chat-sessions/get/parameters/1',
+        'dist/openapi/openapi.json#/paths/~1me~1exports/get/parameters/1',
         'dist/openapi/openapi.json#/paths/~1restaurants/get/parameters/7',
         'dist/openapi/openapi.json#/paths/~1meals/get/parameters/3',
       ],

@@ -8,7 +8,10 @@ export const domains = {
     description: 'Accounts, email verification, sessions and passwords',
     memoryMb: 1024, // scrypt is CPU-bound and Lambda CPU scales with memory
     timeoutSeconds: 10,
-    sendsEmail: true,
+    // Emails are queued in auth.mail_outbox (recipient and token sealed with the note keyring)
+    // and sent by the mail-outbox job: the identity function itself sends none.
+    sendsEmail: false,
+    noteKeyring: true,
     // Reserved concurrency per stage (also caps the database connections through the proxy).
     // Domains without it get the stage default (lib/stage.ts); the synth fails when the total
     // exceeds what the account's Lambda quota allows (-c lambdaConcurrencyQuota, default 1000).
@@ -52,6 +55,17 @@ export const domains = {
     // Every note, chat title and summary is sealed with the note keyring, and so are the stored
     // answers of its idempotent creates.
     noteKeyring: true,
+  },
+  exports: {
+    entry: 'functions/exports/handler.ts',
+    description: "A person's copy of their data: JSON with every note opened, allergies as FHIR R4",
+    memoryMb: 1024, // the document is built and hashed in the function; Lambda CPU scales with memory
+    timeoutSeconds: 25, // the build runs after the answer is committed, before it leaves (under API Gateway's 29 s)
+    sendsEmail: false,
+    // Every note is opened for the export, and the export is written to (and linked from) the bucket.
+    noteKeyring: true,
+    exportsBucket: true,
+    reservedConcurrency: { dev: 2, prod: 10 },
   },
   platform: {
     entry: 'functions/platform/handler.ts',

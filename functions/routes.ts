@@ -1,4 +1,5 @@
 import { catalogueRoutes } from './catalogue/routes';
+import { exportsRoutes } from './exports/routes';
 import { healthRoutes } from './health/routes';
 import { identityRoutes } from './identity/routes';
 import { platformRoutes } from './platform/routes';
@@ -17,6 +18,7 @@ export const routes = [
   ...wellnessRoutes,
   ...catalogueRoutes,
   ...recommendationsRoutes,
+  ...exportsRoutes,
 ] as const;
 
 export type AppRoute = (typeof routes)[number];

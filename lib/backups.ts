@@ -64,6 +64,11 @@ export interface BackupsProps {
   readonly removalPolicy?: RemovalPolicy;
 }
 
+/** Where a person's exports go in the export bucket (functions/exports/build.ts). */
+export const personalExportPrefix = 'exports/';
+/** How long they are kept (functions/exports/queries.ts `keepDays`). */
+export const personalExportDays = 7;
+
 /**
  * Where backups live.
  * - The export bucket holds the logical exports the backup job writes: KMS (data key),
@@ -177,6 +182,13 @@ export class Backups extends Construct {
           noncurrentVersionExpiration: expire,
           abortIncompleteMultipartUploadAfter: Duration.days(7),
         },
+        {
+          // A person's exports (functions/exports): kept 7 days; each is locked only that long.
+          id: 'ExpirePersonalExports',
+          prefix: personalExportPrefix,
+          expiration: Duration.days(personalExportDays),
+          noncurrentVersionExpiration: Duration.days(1),
+        },
         { id: 'RemoveExpiredDeleteMarkers', expiredObjectDeleteMarker: true },
       ],
       removalPolicy,
@@ -249,7 +261,36 @@ export class Backups extends Construct {
         resources: [this.bucket.arnForObjects('*')],
       }),
     );
-    // Multipart uploads to an SSE-KMS bucket need Decrypt as well as GenerateDataKey; only through S3.
+    this.grantKeyThroughS3(role);
+    acknowledge(role, {
+      [`AwsSolutions-IAM5[${wildcardResource(this, this.bucket.arnForObjects('*'))}]`]:
+        'Export object keys are chosen at run time (one per export), so the write grant covers the objects of this one bucket; the bucket policy denies deletes to everyone.',
+    });
+  }
+
+  /**
+   * Lets a role write a person's exports under `exports/`, with their own (shorter) Object Lock
+   * retention, and read them back (to sign download links): nothing else in the bucket.
+   */
+  grantPersonalExports(role: iam.IRole): void {
+    if (this.locked) throw new Error('Backups.grantPersonalExports must run before lockWriters');
+    this.writers.push(role);
+    const objects = this.bucket.arnForObjects(`${personalExportPrefix}*`);
+    role.addToPrincipalPolicy(
+      new iam.PolicyStatement({
+        actions: ['s3:PutObject', 's3:PutObjectRetention', 's3:GetObject'],
+        resources: [objects],
+      }),
+    );
+    this.grantKeyThroughS3(role);
+    acknowledge(role, {
+      [`AwsSolutions-IAM5[${wildcardResource(this, objects)}]`]:
+        "Each export's key is made at run time (exports/<person>/<export>.json), so the grant covers the exports prefix of this one bucket; backups and access-log exports stay out of reach, and the bucket policy denies deletes to everyone.",
+    });
+  }
+
+  /** SSE-KMS writes need GenerateDataKey, multipart uploads and reads Decrypt: the data key, only through S3. */
+  private grantKeyThroughS3(role: iam.IRole): void {
     role.addToPrincipalPolicy(
       new iam.PolicyStatement({
         actions: ['kms:GenerateDataKey', 'kms:Decrypt'],
@@ -257,10 +298,6 @@ export class Backups extends Construct {
         conditions: { StringEquals: { 'kms:ViaService': `s3.${Stack.of(this).region}.amazonaws.com` } },
       }),
     );
-    acknowledge(role, {
-      [`AwsSolutions-IAM5[${wildcardResource(this, this.bucket.arnForObjects('*'))}]`]:
-        'Export object keys are chosen at run time (one per export), so the write grant covers the objects of this one bucket; the bucket policy denies deletes to everyone.',
-    });
   }
 
   /** Denies writes to every principal but the roles granted so far. Call once, after every grant. */

@@ -32,6 +32,8 @@ export interface DomainSpec {
   readonly sendsEmail?: boolean;
   /** Gets read access to the note keyring and `NOTE_KEYRING_SECRET_ARN`. */
   readonly noteKeyring?: boolean;
+  /** Writes and reads a person's exports in the export bucket (`BACKUP_BUCKET`, `BACKUP_KEY_ARN`). */
+  readonly exportsBucket?: boolean;
   /**
    * Concurrency reserved for the domain's Lambda in each stage.
    * @default the stage's `concurrency.domainDefault`
@@ -153,7 +155,7 @@ export class EatsentialStack extends Stack {
       logsKey: this.keys.telemetry,
       logRetention: settings.logRetention,
       maxAzs: settings.maxAzs,
-      emailEndpoint: Object.values(domains).some((d) => d.sendsEmail),
+      emailEndpoint: Object.values(domains).some((d) => d.sendsEmail) || jobs.some((j) => j.needs.sendsEmail),
       logRemovalPolicy,
     });
 
@@ -224,6 +226,10 @@ export class EatsentialStack extends Stack {
         environment.APP_BASE_URL = props.appBaseUrl;
       }
       if (spec.noteKeyring) environment.NOTE_KEYRING_SECRET_ARN = this.secrets.noteKeyring.secretArn;
+      if (spec.exportsBucket) {
+        environment.BACKUP_BUCKET = this.backups.bucket.bucketName;
+        environment.BACKUP_KEY_ARN = this.keys.data.keyArn;
+      }
       const fn = new AppFunction(this, `Api${pascal(domain)}`, {
         defaults,
         bundle: {
@@ -241,6 +247,7 @@ export class EatsentialStack extends Stack {
       if (usesSigningKey) this.secrets.jwtSigningKey.grantRead(fn.function);
       if (spec.noteKeyring) this.secrets.noteKeyring.grantRead(fn.function);
       if (spec.sendsEmail) fn.function.addToRolePolicy(this.sendEmailStatement(props.mail));
+      if (spec.exportsBucket) this.backups.grantPersonalExports(fn.function.role!);
       this.database.allowClientsFrom(fn.securityGroup, `API domain ${domain}`);
       domainFunctions[domain] = fn;
     }
@@ -277,6 +284,10 @@ export class EatsentialStack extends Stack {
       noteKeyring: this.secrets.noteKeyring,
       backups: this.backups,
       key: this.keys.data,
+      mail: {
+        environment: { MAIL_FROM: props.mail.from, APP_BASE_URL: props.appBaseUrl },
+        statement: this.sendEmailStatement(props.mail),
+      },
       environment: {
         WELLNESS_HORIZON_DAYS: String(settings.lifecycle.wellnessHorizonDays),
         ACCESS_LOG_RETENTION_MONTHS: String(settings.lifecycle.accessLogRetentionMonths),

@@ -19,6 +19,9 @@ export function exportTarget(env: NodeJS.ProcessEnv = process.env): ExportTarget
   const bucket = env.BACKUP_BUCKET;
   if (!bucket) throw new Error('BACKUP_BUCKET is not set: the job needs the export bucket');
   const endpoint = env.S3_ENDPOINT;
+  // A stalled request times out and is retried (the SDK retries timeouts), instead of holding a
+  // backup's snapshot transaction open for ever: the SDK sets no request timeout by default.
+  const requestHandler = { connectionTimeout: 5_000, requestTimeout: 60_000 };
   const client = new S3Client(
     endpoint
       ? {
@@ -29,8 +32,9 @@ export function exportTarget(env: NodeJS.ProcessEnv = process.env): ExportTarget
             accessKeyId: env.AWS_ACCESS_KEY_ID ?? 'S3RVER',
             secretAccessKey: env.AWS_SECRET_ACCESS_KEY ?? 'S3RVER',
           },
+          requestHandler,
         }
-      : {},
+      : { requestHandler },
   );
   const made = { client, bucket, keyArn: env.BACKUP_KEY_ARN };
   if (env === process.env) target = made;

@@ -35,6 +35,20 @@ async function main() {
   process.env.MAIL_DIR ??= join(local, 'mail');
   process.env.DB_POOL_MAX ??= '4';
 
+  // Exports go to an S3-compatible server on loopback (s3rver, data under .local/s3) unless a
+  // bucket is named; download links point at it.
+  let bucket: { close(): Promise<unknown> } | undefined;
+  if (!process.env.BACKUP_BUCKET) {
+    const { startLocalBucket } = await import('./bucket');
+    const exportsBucket = await startLocalBucket(join(local, 's3'), Number(process.env.S3_PORT ?? 0));
+    process.env.BACKUP_BUCKET = exportsBucket.bucket;
+    process.env.S3_ENDPOINT = exportsBucket.endpoint;
+    bucket = exportsBucket;
+    console.log(
+      `exports bucket ${exportsBucket.bucket} at ${exportsBucket.endpoint} (s3rver, data in ${join(local, 's3')})`,
+    );
+  }
+
   let embedded: EmbeddedPostgres | undefined;
   if (!process.env.DATABASE_URL) {
     embedded = await startEmbeddedPostgres({ dataDir: join(local, 'pgdata') });
@@ -114,8 +128,10 @@ async function main() {
     console.log(`${signal}: stopping`);
     server.close();
     server.closeAllConnections();
+    await server.stopMail();
     await resetDatabase();
     await embedded?.stop();
+    await bucket?.close();
     process.exit(0);
   };
   process.on('SIGINT', () => void stop('SIGINT'));

@@ -128,6 +128,10 @@ const expectedReasons: readonly { id: RegExp; says: (ack: Ack) => readonly RegEx
     ],
   },
   {
+    id: /^AwsSolutions-IAM5\[Resource::<\w+\.Arn>\/exports\/\*\]$/,
+    says: () => [/the exports prefix of this one bucket/, /denies deletes/],
+  },
+  {
     id: /^AwsSolutions-IAM5\[Resource::<\w+\.Arn>\/\*\]$/,
     says: () => [/write grant covers the objects of this one bucket/, /denies deletes/],
   },

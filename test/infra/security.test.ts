@@ -193,9 +193,12 @@ describe.each(stages)('secrets on %s', (_stage, get) => {
     expect(expected.ApiPlatform).toEqual([secret('ApiDbUser')]);
   });
 
-  it('lets the mail-sending domains send only from the configured identity and address', () => {
+  it('lets the mail-sending domains and jobs send only from the configured identity and address', () => {
     const s = get();
-    const senders = Object.entries(domains).filter(([, d]) => d.sendsEmail);
+    const senders = [
+      ...Object.entries(domains).filter(([, d]) => d.sendsEmail),
+      ...jobs.filter((j) => j.needs.sendsEmail),
+    ];
     expect(senders.length).toBeGreaterThan(0);
 
     const statements = Object.values(s.resources)
@@ -330,6 +333,23 @@ describe.each(stages)('backups on %s', (stage, get) => {
           JSON.stringify(st.Resource).includes(bucket),
       );
     expect(deletes).toEqual([]);
+  });
+
+  it("expires a person's exports (under exports/) 7 days after they are written", () => {
+    const s = get();
+    const rules = (
+      s.resources[exportsBucket(s)]!.Properties!.LifecycleConfiguration as {
+        Rules: Record<string, unknown>[];
+      }
+    ).Rules;
+
+    expect(rules).toContainEqual({
+      Id: 'ExpirePersonalExports',
+      Status: 'Enabled',
+      Prefix: 'exports/',
+      ExpirationInDays: 7,
+      NoncurrentVersionExpiration: { NoncurrentDays: 1 },
+    });
   });
 
   it('locks every export version with S3 Object Lock for at least as long as the lifecycle keeps it', () => {

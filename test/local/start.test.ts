@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { connect } from 'node:net';
 import { join } from 'node:path';
@@ -115,7 +115,12 @@ describe('npm start', () => {
       });
       expect(register.status).toBe(202);
 
-      const [file] = readdirSync(join(dir, 'mail'));
+      // The mail outbox is drained right after the answer: wait for the email to be written.
+      const mails = () => (existsSync(join(dir, 'mail')) ? readdirSync(join(dir, 'mail')) : []);
+      for (let waited = 0; mails().length === 0 && waited < 30_000; waited += 100) {
+        await new Promise((resolve) => setTimeout(resolve, 100));
+      }
+      const [file] = mails();
       const email = readFileSync(join(dir, 'mail', file as string), 'utf8');
       expect(email).toContain(`${api.url}/verify-email?token=`);
       expect(api.url).not.toBe('http://localhost:3000');

@@ -1,0 +1,5 @@
+import { handlerFor } from '../core/handler';
+import { operations } from './operations';
+import { exportsRoutes } from './routes';
+
+export const handler = handlerFor('exports', exportsRoutes, operations);
