@@ -1,21 +1,30 @@
 /**
- * `npm run bench -- recommendations`: GET /me/recommendations over a generated catalogue of
+ * `npm run bench -- recommendations` (and the end of `npm run bench`): over a generated catalogue of
  * 10,000 restaurants, 100,000 meals and about a million meal-ingredient links (written with COPY),
- * for people with five allergies (one severe) and two diets, at concurrency 8 through the local
- * server. Prints the server-side p50 and p99 (the handler's own duration, from audit.access_logs),
- * the round trip, and the query plan's use of the GiST index. Never fails on the figures.
+ * for people with five allergies (one severe) and two diets: GET /me/recommendations at
+ * concurrency 8 and GET /restaurants?near= at 16, each through the local server (the real handler
+ * chain, in its own process) beside the same work run directly through postgres.js in the same
+ * transaction shape (bench/direct.ts). Prints req/s, p50, p99, the ratio, the server-side p50 and
+ * p99 (the handler's own duration, from audit.access_logs), statements and round trips per request
+ * (bench/wire.ts), the query plan's use of the GiST index and the filter's execution time for
+ * every person (auto_explain, server-side, little moved by a busy machine). Never fails on the figures.
  */
 import { randomBytes, randomUUID } from 'node:crypto';
 import { Agent, request } from 'node:http';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import postgres from 'postgres';
-import { createSql, transaction, type Sql } from '../functions/core/db';
+import { createSql, transaction, type Sql, type Tx } from '../functions/core/db';
+import type { Caller } from '../functions/core/tokens';
 import { boxesAround, candidateStatement } from '../functions/recommendations/queries';
 import { migrate } from '../sql/migrator';
+import { sameSql } from './direct';
 import { figures, load, printTable } from './load';
+import { perCall, startWire } from './wire';
 
 const concurrency = Number(process.env.BENCH_CONCURRENCY ?? 8);
+/** GET /restaurants?near= runs at 16, as issue 12 has every path but recommendations. */
+const nearbyConcurrency = Number(process.env.BENCH_NEARBY_CONCURRENCY ?? 16);
 const seconds = Number(process.env.BENCH_SECONDS ?? 15);
 const restaurants = 10_000;
 const mealsPerRestaurant = 10;
@@ -213,13 +222,172 @@ export async function makePeople(owner: Sql) {
   return made;
 }
 
+type Server = { url: string; stop: () => Promise<void> };
+
+/** GET `path` on the server as the holder of `token`; rejects on any status but 200. */
+function get(agent: Agent, url: string, token: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const req = request(url, { agent, headers: { authorization: `Bearer ${token}` } }, (res) => {
+      let body = '';
+      res.on('data', (c: Buffer) => (body += c.toString()));
+      res.on('end', () =>
+        res.statusCode === 200
+          ? resolve(body)
+          : reject(new Error(`GET ${url} answered ${res.statusCode}: ${body.slice(0, 200)}`)),
+      );
+    });
+    req.on('error', reject);
+    req.end();
+  });
+}
+
+/** Server-side p50 and p99 of an endpoint since `since`: the handler's own duration, from audit.access_logs. */
+async function serverSide(owner: Sql, endpoint: string, since: Date) {
+  const [row] = await owner<{ n: number; p50: number; p99: number }[]>`
+    select count(*)::int as n,
+           percentile_cont(0.5) within group (order by response_time_ms)::float8 as p50,
+           percentile_cont(0.99) within group (order by response_time_ms)::float8 as p99
+    from audit.access_logs
+    where endpoint = ${endpoint} and method = 'GET' and accessed_at >= ${since} and user_agent is distinct from 'bench'`;
+  return `server-side (handler duration, audit.access_logs): ${row?.n} requests, p50 ${row?.p50?.toFixed(1)} ms, p99 ${row?.p99?.toFixed(1)} ms`;
+}
+
+/**
+ * One path, through the API and directly, in one run at the same concurrency: the API's figures,
+ * the direct ones, the ratio, the server-side percentiles, then statements and round trips per
+ * request on the wire (one request at a time over one connection through a counting relay).
+ */
+async function compare(o: {
+  title: string;
+  endpoint: string;
+  url: string;
+  owner: Sql;
+  concurrency: number;
+  seconds: number;
+  startServer: (env?: Record<string, string>) => Promise<Server>;
+  /** The next request: its path and query, the holder's token and caller. */
+  next: () => { path: string; token: string; caller: Caller };
+  /** The same work, run directly in the request's transaction. */
+  direct: (tx: Tx, path: string, caller: Caller) => Promise<unknown>;
+}) {
+  const server = await o.startServer();
+  const agent = new Agent({ keepAlive: true, maxSockets: o.concurrency });
+  const viaApi = async () => {
+    const n = o.next();
+    await get(agent, `${server.url}${n.path}`, n.token);
+  };
+  const sql = createSql({ url: o.url }, { max: o.concurrency });
+  const viaSql = async () => {
+    const n = o.next();
+    await sameSql(sql, n.caller, o.endpoint, (tx) => o.direct(tx, n.path, n.caller));
+  };
+  await load(o.concurrency, 2, viaApi); // warm-up
+  await load(o.concurrency, 2, viaSql);
+  const started = new Date();
+  const api = figures(
+    'API: local server -> handler chain -> SQL',
+    await load(o.concurrency, o.seconds, viaApi),
+    o.seconds,
+  );
+  const side = await serverSide(o.owner, o.endpoint, started);
+  const direct = figures(
+    'direct: the same SQL through postgres.js',
+    await load(o.concurrency, o.seconds, viaSql),
+    o.seconds,
+  );
+  agent.destroy();
+  await server.stop();
+  await sql.end();
+
+  const wire = await startWire(o.url);
+  const counted = await o.startServer({ DATABASE_URL: wire.url, DB_POOL_MAX: '1' });
+  const one = new Agent({ keepAlive: true, maxSockets: 1 });
+  const wired = createSql({ url: wire.url }, { max: 1 });
+  const apiOnce = async () => {
+    const n = o.next();
+    await get(one, `${counted.url}${n.path}`, n.token);
+  };
+  const sqlOnce = async () => {
+    const n = o.next();
+    await sameSql(wired, n.caller, o.endpoint, (tx) => o.direct(tx, n.path, n.caller));
+  };
+  await apiOnce();
+  await sqlOnce();
+  const apiWire = await perCall(wire, 20, apiOnce);
+  const sqlWire = await perCall(wire, 20, sqlOnce);
+  one.destroy();
+  await counted.stop();
+  await wired.end();
+  await wire.close();
+
+  console.log(`${o.title}, concurrency ${o.concurrency}, ${o.seconds} s each`);
+  printTable([api, direct]);
+  console.log(`ratio API/direct: ${(api.perSecond / direct.perSecond).toFixed(2)}`);
+  console.log(side);
+  console.log(
+    `per request on the wire: API ${apiWire.statements} statements in ${apiWire.roundTrips} round trips; direct ${sqlWire.statements} in ${sqlWire.roundTrips}`,
+  );
+}
+
+/**
+ * Execution time of the filter for each person and its plan, from auto_explain (server-side,
+ * little moved by load): the filter is a PL/pgSQL function, so the plan is the nested statement's,
+ * made once per connection and kept (no planning time per request).
+ */
+async function explained(url: string, persons: readonly { id: string; lat: number; lon: number }[]) {
+  const notices: string[] = [];
+  const sql = postgres(url, { max: 1, onnotice: (n) => notices.push(String(n.message)) });
+  await sql`load 'auto_explain'`;
+  for (const setting of [
+    'set auto_explain.log_min_duration = 0',
+    'set auto_explain.log_level = notice',
+    'set auto_explain.log_analyze = on',
+    'set auto_explain.log_timing = off',
+    'set auto_explain.log_nested_statements = on',
+  ])
+    await sql.unsafe(setting);
+  const execution: number[] = [];
+  let plan: string[] = [];
+  for (const p of persons) {
+    notices.length = 0;
+    await transaction(sql as unknown as Sql, { role: 'eatsential_write', userId: p.id }, async (tx) => {
+      const c = {
+        userId: p.id,
+        lat: p.lat,
+        lon: p.lon,
+        boxes: boxesAround(p.lat, p.lon, maxKm),
+        maxKm,
+        withWellnessTags: true,
+      };
+      await tx`${candidateStatement(tx, c)}`;
+    });
+    const inner = notices.find((n) => n.includes('with recursive'));
+    if (!inner) continue;
+    execution.push(Number(/duration: ([\d.]+) ms/.exec(inner)?.[1] ?? NaN));
+    if (plan.length === 0) plan = inner.split('\n');
+  }
+  await sql.end();
+  const scan = plan.filter((l) =>
+    /meal_facts_location_idx|Index Cond: .*location|Heap Blocks|Bitmap/.test(l),
+  );
+  console.log('query plan of the filter, the nearby scan (GiST index meal_facts_location_idx):');
+  for (const l of scan) console.log(`  ${l.trim()}`);
+  if (!plan.some((l) => l.includes('meal_facts_location_idx')))
+    console.log('  WARNING: the plan does not use meal_facts_location_idx');
+  const s = [...execution].sort((a, b) => a - b);
+  console.log(
+    `the filter's execution for ${s.length} people (auto_explain): p50 ${s[Math.floor(s.length / 2)]?.toFixed(2)} ms, max ${s[s.length - 1]?.toFixed(2)} ms; planned once per connection`,
+  );
+}
+
 export async function benchRecommendations(
   url: string,
-  startServer: () => Promise<{ url: string; stop: () => Promise<void> }>,
+  startServer: (env?: Record<string, string>) => Promise<Server>,
 ) {
   Object.assign(process.env, {
     DATABASE_URL: url,
-    JWT_SECRET: randomBytes(48).toString('base64url'),
+    // Kept when set: after GET /me in the same process the token module holds that secret.
+    JWT_SECRET: process.env.JWT_SECRET ?? randomBytes(48).toString('base64url'),
     DB_POOL_MAX: String(concurrency),
     LOG_LEVEL: 'SILENT',
   });
@@ -235,75 +403,25 @@ export async function benchRecommendations(
   console.log(`meal_facts for every meal in ${((performance.now() - t) / 1000).toFixed(1)} s`);
   const persons = await makePeople(owner);
   const { signAccessToken } = await import('../functions/core/tokens');
-  const tokens = await Promise.all(
-    persons.map((p) => signAccessToken({ userId: p.id, role: 'user', sessionId: p.sessionId })),
+  const callers: Caller[] = persons.map((p) => ({ userId: p.id, role: 'user', sessionId: p.sessionId }));
+  const tokens = await Promise.all(callers.map((c) => signAccessToken(c)));
+  console.log(
+    `PostgreSQL ${(await owner`show server_version`)[0]?.server_version}, ${people} people, max distance ${maxKm} km; the machine may be shared: compare figures of one run`,
   );
 
-  // The plan of the hard-filter statement for one person, as the API runs it.
-  const one = persons[0]!;
-  const plan = await transaction(owner, { role: 'eatsential_write', userId: one.id }, async (tx) => {
-    const c = {
-      userId: one.id,
-      lat: one.lat,
-      lon: one.lon,
-      boxes: boxesAround(one.lat, one.lon, maxKm),
-      maxKm,
-      withWellnessTags: false,
-    };
-    const rows = await tx<{ 'QUERY PLAN': string }[]>`
-      explain (analyze, costs off, timing off) ${candidateStatement(tx, c)}`;
-    return rows.map((r) => r['QUERY PLAN']);
-  });
-  const gist = plan.filter((l) => /idx_restaurants_location|Index Cond: .*location|Bitmap/.test(l));
-  console.log('query plan, the restaurant scan (GiST index idx_restaurants_location):');
-  for (const l of gist) console.log(`  ${l.trim()}`);
-  console.log(`  ${plan.find((l) => /Execution Time/.test(l))?.trim() ?? ''}`);
-  if (!plan.some((l) => l.includes('idx_restaurants_location')))
-    console.log('  WARNING: the plan does not use idx_restaurants_location');
-
-  const server = await startServer();
-  const agent = new Agent({ keepAlive: true, maxSockets: concurrency });
-  const meals = ['breakfast', 'lunch', 'dinner', 'snack'];
-  let failures = 0;
-  const call = () =>
-    new Promise<void>((resolve, reject) => {
-      const i = Math.floor(rnd() * persons.length);
-      const p = persons[i]!;
-      const lat = (p.lat + between(-0.02, 0.02)).toFixed(5);
-      const lon = (p.lon + between(-0.02, 0.02)).toFixed(5);
-      const req = request(
-        `${server.url}/me/recommendations?near=${lat},${lon}&meal=${pick(meals)}&limit=10`,
-        { agent, headers: { authorization: `Bearer ${tokens[i]}` } },
-        (res) => {
-          let body = '';
-          res.on('data', (c: Buffer) => (body += c.toString()));
-          res.on('end', () => {
-            if (res.statusCode !== 200) {
-              failures += 1;
-              reject(new Error(`GET /me/recommendations answered ${res.statusCode}: ${body.slice(0, 200)}`));
-            } else resolve();
-          });
-        },
-      );
-      req.on('error', reject);
-      req.end();
-    });
+  await explained(url, persons);
 
   // One sample answer, to show what a page holds.
-  const sample = await new Promise<string>((resolve, reject) => {
-    const req = request(
+  const one = persons[0]!;
+  const server = await startServer();
+  const agent = new Agent({ keepAlive: true });
+  const s = JSON.parse(
+    await get(
+      agent,
       `${server.url}/me/recommendations?near=${one.lat.toFixed(5)},${one.lon.toFixed(5)}&meal=lunch`,
-      { agent, headers: { authorization: `Bearer ${tokens[0]}` } },
-      (res) => {
-        let body = '';
-        res.on('data', (c: Buffer) => (body += c.toString()));
-        res.on('end', () => resolve(body));
-      },
-    );
-    req.on('error', reject);
-    req.end();
-  });
-  const s = JSON.parse(sample) as {
+      tokens[0]!,
+    ),
+  ) as {
     items: unknown[];
     left_out: { considered: number; hidden: number; reasons: { sentence: string }[] };
   };
@@ -313,31 +431,59 @@ export async function benchRecommendations(
       .map((r) => r.sentence)
       .join('; ')}`,
   );
-
-  await load(concurrency, 2, call); // warm-up
-  const started = new Date();
-  const client = figures(
-    'round trip: HTTP -> local server -> SQL',
-    await load(concurrency, seconds, call),
-    seconds,
-  );
-  const [server50] = await owner<{ n: number; p50: number; p99: number }[]>`
-    select count(*)::int as n,
-           percentile_cont(0.5) within group (order by response_time_ms)::float8 as p50,
-           percentile_cont(0.99) within group (order by response_time_ms)::float8 as p99
-    from audit.access_logs
-    where endpoint = '/me/recommendations' and method = 'GET' and accessed_at >= ${started}`;
-  console.log(
-    `GET /me/recommendations, concurrency ${concurrency}, ${seconds} s, PostgreSQL ${(await owner`show server_version`)[0]?.server_version}, ${people} people, max distance ${maxKm} km`,
-  );
-  printTable([client]);
-  console.log(
-    `server-side (handler duration, audit.access_logs): ${server50?.n} requests, p50 ${server50?.p50.toFixed(1)} ms, p99 ${server50?.p99.toFixed(1)} ms (goal: p99 under 30 ms)`,
-  );
-  if (failures > 0) console.log(`failures: ${failures}`);
-
   agent.destroy();
   await server.stop();
+
+  const { operations: recommendations } = await import('../functions/recommendations/operations');
+  const { recommendationsQuery } = await import('../functions/recommendations/schemas');
+  const { operations: catalogue } = await import('../functions/catalogue/operations');
+  const { restaurantsQuery } = await import('../functions/catalogue/schemas');
+  const queryOf = (path: string) => Object.fromEntries(new URL(path, 'http://x').searchParams);
+  const meals = ['breakfast', 'lunch', 'dinner', 'snack'];
+  const someone = (path: (p: (typeof persons)[number]) => string) => () => {
+    const i = Math.floor(rnd() * persons.length);
+    return { path: path(persons[i]!), token: tokens[i]!, caller: callers[i]! };
+  };
+  const around = (p: { lat: number; lon: number }) =>
+    `${(p.lat + between(-0.02, 0.02)).toFixed(5)},${(p.lon + between(-0.02, 0.02)).toFixed(5)}`;
+  const input = (tx: Tx, caller: Caller, query: unknown) =>
+    ({
+      tx,
+      caller,
+      query,
+      params: undefined,
+      body: undefined,
+      sql: owner,
+      request: { id: randomUUID(), ip: null, userAgent: 'bench', ifMatch: null },
+    }) as never;
+
+  await compare({
+    title: 'GET /me/recommendations',
+    endpoint: '/me/recommendations',
+    url,
+    owner,
+    concurrency,
+    seconds,
+    startServer,
+    next: someone((p) => `/me/recommendations?near=${around(p)}&meal=${pick(meals)}&limit=10`),
+    direct: (tx, path, caller) =>
+      recommendations.listRecommendations(input(tx, caller, recommendationsQuery.parse(queryOf(path)))),
+  });
+  console.log('(goal: server-side p99 under 30 ms)');
+
+  await compare({
+    title: 'GET /restaurants?near= (5 km, 20 a page)',
+    endpoint: '/restaurants',
+    url,
+    owner,
+    concurrency: nearbyConcurrency,
+    seconds,
+    startServer,
+    next: someone((p) => `/restaurants?near=${around(p)}&radius_km=5&limit=20`),
+    direct: (tx, path, caller) =>
+      catalogue.listNearbyRestaurants(input(tx, caller, restaurantsQuery.parse(queryOf(path)))),
+  });
+
   await owner.end();
 }
 

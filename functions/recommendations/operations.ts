@@ -2,6 +2,7 @@ import type { Tx } from '../core/db';
 import { ConflictError, NotFoundError, UnprocessableError } from '../core/errors';
 import { openNote, sealNote, type NoteContext } from '../core/notes';
 import type { Operations } from '../core/operation';
+import { localHour } from '../core/zones';
 import { caloriePlanOf, localDate, type GoalFacts } from '../health/energy';
 import * as health from '../health/queries';
 import * as q from './queries';
@@ -15,9 +16,7 @@ const unknown = (code: string, field: string, detail: string) =>
 
 /** The meal of the hour in the person's time zone. */
 export function mealOfHour(timeZone: string, now: Date = new Date()): r.MealTime {
-  const hour = Number(
-    new Intl.DateTimeFormat('en-GB', { timeZone, hour: '2-digit', hourCycle: 'h23' }).format(now),
-  );
+  const hour = localHour(timeZone, now);
   if (hour >= 5 && hour < 11) return 'breakfast';
   if (hour >= 11 && hour < 16) return 'lunch';
   if (hour >= 17 && hour < 22) return 'dinner';
@@ -164,13 +163,11 @@ const commentContext = (userId: string): NoteContext => ({
 export const operations: Operations<'recommendations'> = {
   async listRecommendations({ tx, caller, query }) {
     const userId = caller.userId;
-    const [{ timeZone, profile }, goals, prefs, names, consent, signals] = await Promise.all([
+    const [{ timeZone, profile }, goals, prefs, { names, consent, signals }] = await Promise.all([
       health.profile(tx, userId),
       health.fitnessGoals(tx),
       health.preferences(tx),
-      q.names(tx, userId),
-      q.hasMentalHealthConsent(tx, userId),
-      q.signals(tx, userId),
+      q.personFacts(tx, userId),
     ]);
     const mealTime = query.meal ?? mealOfHour(timeZone);
     const maxKm = prefs?.max_distance_km ?? defaultMaxKm;

@@ -59,177 +59,51 @@ export interface Candidates {
   eligible: EligibleMeal[];
 }
 
+/**
+ * The hard filters, in one set-based statement (sql/README.md §7), run by the PL/pgSQL function
+ * `public.recommendation_candidates` so that its plan is kept for the connection instead of made
+ * again on every request (migration 20261204100000). The person's allergies, diets and conditions
+ * become rule rows once (allergens expanded to every allergen under them, as bitmasks of
+ * `health.allergens.bit`), and their union one row of person facts. Nearby meals come from the
+ * GiST index on `public.meal_facts.location` (the boxes), then the great-circle distance; each is
+ * decided against the person facts with a few integer operations. Only the meals hidden by some
+ * rule are counted rule by rule, grouped by what the rules read of them; only the nearest
+ * `candidateLimit` eligible meals are joined to their meal and restaurant. Allergies follow
+ * is_meal_safe_for_user (§4): an allergy covers the allergens under it at any depth, `contains`
+ * hides at any severity, `may_contain` at SEVERE or LIFE_THREATENING, and a severe allergy hides
+ * a meal without a complete ingredient list.
+ */
+export async function candidates(tx: Tx, c: CandidateQuery): Promise<Candidates> {
+  const [row] = await tx<{ c: Candidates }[]>`${candidateStatement(tx, c)}`;
+  return row!.c;
+}
+
+/**
+ * At most this many eligible meals, the nearest, reach the ranking: a page holds at most 50 and
+ * two a restaurant, and a person with few restrictions in a city has thousands within reach,
+ * whose names, nutrients and tags would all be read and ranked for one page. The counts of what
+ * was considered and left out still cover every meal within the distance.
+ */
+export const candidateLimit = 300;
+
 const box = (tx: Tx, b: Box) =>
   tx`box(point(${b[0]}::float8, ${b[1]}::float8), point(${b[2]}::float8, ${b[3]}::float8))`;
 
-/**
- * The hard filters, in one set-based statement (sql/README.md §9). Restaurants come from the GiST
- * index on `location` (the boxes), then the great-circle distance; a meal's ingredient list is read
- * from public.meal_facts (allergens and diet traits as arrays, kept by triggers). Each nearby meal gets the list
- * of every reason it is hidden for; a meal is eligible only when that list is empty. Allergies
- * follow is_meal_safe_for_user (§4): an allergy covers the allergens under it at any depth,
- * `contains` hides at any severity, `may_contain` at SEVERE or LIFE_THREATENING, and a severe
- * allergy hides a meal without a complete ingredient list.
- */
-export async function candidates(tx: Tx, c: CandidateQuery): Promise<Candidates> {
-  const [row] = await tx<Candidates[]>`${candidateStatement(tx, c)}`;
-  return row as Candidates;
-}
-
-/** The statement of `candidates`, for `explain` (npm run bench -- recommendations). */
-export const candidateStatement = (tx: Tx, c: CandidateQuery) => tx`
-    with recursive
-    roots (key, allergen_id, strict) as (
-      select 'allergy:' || ua.allergen_id, ua.allergen_id, ua.severity in ('SEVERE', 'LIFE_THREATENING')
-      from public.user_allergies ua where ua.user_id = ${c.userId}
-      union all
-      select 'diet:' || d.id, a.id, d.excluded_allergens_strict
-      from public.user_dietary_restrictions ud
-      join health.dietary_restrictions_ref d on d.id = ud.restriction_id
-      cross join unnest(d.excluded_allergen_ids) as a (id)
-      where ud.user_id = ${c.userId}
-      union all
-      select 'condition:' || mc.id, a.id, mc.excluded_allergens_strict
-      from public.user_medical_conditions uc
-      join health.medical_conditions_ref mc on mc.id = uc.condition_id
-      cross join unnest(mc.excluded_allergen_ids) as a (id)
-      where uc.user_id = ${c.userId}
-    ),
-    -- each excluded allergen with every allergen under it, at any depth
-    exclusions (key, allergen_id, strict) as (
-      select key, allergen_id, strict from roots
-      union
-      select e.key, a.id, e.strict from exclusions e join health.allergens a on a.parent_id = e.allergen_id
-    ),
-    -- one row per rule the person's allergies, diets and conditions set
-    rules as materialized (
-      select e.key, array_agg(e.allergen_id) as contains_ids,
-             coalesce(array_agg(e.allergen_id) filter (where e.strict), '{}') as trace_ids,
-             '{}'::text[] as traits, false as needs_classified, null::text as certification,
-             null::numeric as max_carbs, null::integer as max_sodium, null::numeric as max_protein,
-             null::numeric as max_fat
-      from exclusions e group by e.key
-      union all
-      select 'diet:' || d.id, '{}', '{}', d.excluded_traits, d.needs_classified_ingredients,
-             d.required_certification, d.max_carbs_g_per_meal, null, null, null
-      from public.user_dietary_restrictions ud
-      join health.dietary_restrictions_ref d on d.id = ud.restriction_id
-      where ud.user_id = ${c.userId}
-      union all
-      select 'condition:' || mc.id, '{}', '{}', '{}', false, null, mc.max_carbs_g_per_meal,
-             mc.max_sodium_mg_per_meal, mc.max_protein_g_per_meal, mc.max_fat_g_per_meal
-      from public.user_medical_conditions uc
-      join health.medical_conditions_ref mc on mc.id = uc.condition_id
-      where uc.user_id = ${c.userId}
-        and (mc.max_sodium_mg_per_meal is not null or mc.max_carbs_g_per_meal is not null
-             or mc.max_protein_g_per_meal is not null or mc.max_fat_g_per_meal is not null)
-    ),
-    strictness as (select coalesce(bool_or(strict), false) as any_strict from exclusions),
-    reacted as (
-      select f.meal_id from public.feedback f where f.user_id = ${c.userId} and f.reaction
-    ),
-    near as (
-      select r.id, r.name, r.cuisine_type, r.price_range, r.is_active,
-             public.distance_km(r.location, point(${c.lon}::float8, ${c.lat}::float8)) as km
-      from public.restaurants r
-      where r.location <@ ${box(tx, c.boxes[0])} or r.location <@ ${box(tx, c.boxes[1])}
-    ),
-    -- every meal within the distance, with its ingredient list as facts (public.meal_facts) and
-    -- the reasons that need no rule
-    base as materialized (
-      select m.id, m.name, m.description, m.category, m.price::float8 as price, m.calories,
-             m.protein_g::float8 as protein_g, m.carbs_g::float8 as carbs_g, m.fat_g::float8 as fat_g,
-             m.fiber_g::float8 as fiber_g, m.sodium_mg, m.certifications,
-             (m.ingredients_complete and coalesce(mf.ingredient_count, 0) > 0) as listed,
-             coalesce(mf.unclassified, false) as unclassified,
-             coalesce(mf.contains_allergen_ids, '{}') as contains_ids,
-             coalesce(mf.trace_allergen_ids, '{}') as trace_ids,
-             coalesce(mf.contains_traits, '{}') as traits,
-             n.id as restaurant_id, n.name as restaurant_name, n.cuisine_type, n.price_range, n.km,
-             array_remove(array[
-               case when not m.is_available then 'unavailable' end,
-               case when not n.is_active then 'restaurant_inactive' end,
-               case when m.id in (select meal_id from reacted) then 'reaction' end,
-               case when (select any_strict from strictness)
-                     and not (m.ingredients_complete and coalesce(mf.ingredient_count, 0) > 0)
-                 then 'incomplete_ingredients' end
-             ], null) as reasons
-      from near n
-      join public.meals m on m.restaurant_id = n.id
-      left join public.meal_facts mf on mf.meal_id = m.id
-      where n.km <= ${c.maxKm}::float8
-    ),
-    -- each meal with each rule it breaks, or cannot be shown to keep
-    hits as materialized (
-      select b.id, r.key
-      from base b join rules r on
-           b.contains_ids && r.contains_ids
-        or b.trace_ids && r.trace_ids
-        or b.traits && r.traits
-        or (r.needs_classified and not (b.listed and not b.unclassified))
-        or (r.certification is not null and not (r.certification = any (b.certifications)))
-        or (r.max_carbs is not null and not coalesce(b.carbs_g <= r.max_carbs, false))
-        or (r.max_sodium is not null and not coalesce(b.sodium_mg <= r.max_sodium, false))
-        or (r.max_protein is not null and not coalesce(b.protein_g <= r.max_protein, false))
-        or (r.max_fat is not null and not coalesce(b.fat_g <= r.max_fat, false))
-    ),
-    shown as (
-      select b.* from base b
-      where cardinality(b.reasons) = 0 and b.id not in (select h.id from hits h) -- a hashed subplan
-    )
-    select
-      (select count(*)::int from base) as considered,
-      (select count(*)::int from base) - (select count(*)::int from shown) as hidden,
-      coalesce((
-        select jsonb_object_agg(reason, n) from (
-          select reason, count(*)::int as n from base b cross join unnest(b.reasons) as reason group by reason
-          union all
-          select key, count(distinct id)::int from hits group by key
-        ) s
-      ), '{}') as left_out,
-      coalesce((
-        select jsonb_agg(jsonb_build_object(
-          'id', c.id, 'name', c.name, 'description', c.description, 'category', c.category,
-          'price', c.price, 'calories', c.calories, 'protein_g', c.protein_g, 'carbs_g', c.carbs_g,
-          'fat_g', c.fat_g, 'fiber_g', c.fiber_g, 'sodium_mg', c.sodium_mg,
-          'ingredients_complete', c.listed, 'restaurant_id', c.restaurant_id,
-          'restaurant_name', c.restaurant_name, 'cuisine_type', c.cuisine_type, 'price_range', c.price_range,
-          'km', c.km,
-          'warns', array(
-            select distinct x.key from exclusions x
-            where x.key like 'allergy:%' and not x.strict and x.allergen_id = any (c.trace_ids)
-          ),
-          'tags', case when ${c.withWellnessTags}::boolean then coalesce((
-            select jsonb_agg(jsonb_build_object(
-              'tag', t.tag_name, 'tag_id', t.id, 'effectiveness', t.effectiveness_rating::float8,
-              'confidence', ft.confidence_score::float8, 'verified', ft.verified))
-            from health.food_tags ft join health.health_tags t on t.id = ft.tag_id
-            where ft.food_id = c.id and t.is_active
-          ), '[]') else '[]' end
-        ))
-        from shown c
-      ), '[]') as eligible`;
+/** The statement of `candidates` (npm run bench -- recommendations explains what it runs). */
+export const candidateStatement = (tx: Tx, c: CandidateQuery) => {
+  const [a, b] = c.boxes;
+  // The second box only when the circle crosses the antimeridian: its index scan is then skipped.
+  const other = a.every((v, i) => v === b[i]) ? tx`null::box` : box(tx, b);
+  return tx`
+    select public.recommendation_candidates(${c.userId}::uuid, ${c.lon}::float8, ${c.lat}::float8,
+      ${box(tx, a)}, ${other}, ${c.maxKm}::float8, ${c.withWellnessTags}::boolean, ${candidateLimit}::integer) as c`;
+};
 
 /** Names for the reason keys of `candidates`: allergens, diets and conditions. */
 export interface Names {
   allergies: { id: string; name: string; severity: string }[];
   diets: { id: string; name: string }[];
   conditions: { id: string; name: string; display_name: string }[];
-}
-
-export async function names(tx: Tx, userId: string): Promise<Names> {
-  const [row] = await tx<Names[]>`
-    select
-      coalesce((select jsonb_agg(jsonb_build_object('id', a.id, 'name', a.name, 'severity', ua.severity) order by a.name)
-                from public.user_allergies ua join health.allergens a on a.id = ua.allergen_id
-                where ua.user_id = ${userId}), '[]') as allergies,
-      coalesce((select jsonb_agg(jsonb_build_object('id', d.id, 'name', d.name) order by d.name)
-                from public.user_dietary_restrictions ud join health.dietary_restrictions_ref d on d.id = ud.restriction_id
-                where ud.user_id = ${userId}), '[]') as diets,
-      coalesce((select jsonb_agg(jsonb_build_object('id', c.id, 'name', c.name, 'display_name', c.display_name) order by c.name)
-                from public.user_medical_conditions uc join health.medical_conditions_ref c on c.id = uc.condition_id
-                where uc.user_id = ${userId}), '[]') as conditions`;
-  return row as Names;
 }
 
 // ---- feedback signals ------------------------------------------------------------------------
@@ -244,48 +118,27 @@ export interface Signals {
   restaurants: Record<string, { average: number; ratings: number }>;
 }
 
-export async function signals(tx: Tx, userId: string): Promise<Signals> {
-  const [row] = await tx<Signals[]>`
-    select
-      coalesce((
-        select jsonb_object_agg(meal_id, jsonb_build_object('why', why, 'until', until))
-        from (
-          select distinct on (meal_id) meal_id, why, until from (
-            select r.meal_id, 'dismissed' as why, r.responded_at + make_interval(days => ${restDays.dismissed}) as until
-            from public.recommendations r
-            where r.user_id = ${userId} and r.status = 'dismissed'
-              and r.responded_at > now() - make_interval(days => ${restDays.dismissed})
-            union all
-            select f.meal_id, 'low_rating', f.created_at + make_interval(days => ${restDays.lowRating})
-            from public.feedback f
-            where f.user_id = ${userId} and f.meal_id is not null and f.rating <= 2
-              and f.created_at > now() - make_interval(days => ${restDays.lowRating})
-          ) s
-          order by meal_id, until desc
-        ) t
-      ), '{}') as resting,
-      coalesce((
-        select jsonb_object_agg(restaurant_id, jsonb_build_object('average', average, 'ratings', ratings))
-        from (
-          select m.restaurant_id, round(avg(f.rating), 1)::float8 as average, count(*)::int as ratings
-          from public.feedback f join public.meals m on m.id = f.meal_id
-          where f.user_id = ${userId}
-          group by m.restaurant_id
-        ) t
-      ), '{}') as restaurants`;
-  return row as Signals;
+/**
+ * What the ranking and the words need to know of the person, in one call: the names of their
+ * allergies, diets and conditions, whether they consent to mental-health tracking, the meals
+ * resting after a dismissal or a low rating, and their ratings of restaurants.
+ */
+export async function personFacts(
+  tx: Tx,
+  userId: string,
+): Promise<{ names: Names; consent: boolean; signals: Signals }> {
+  // public.recommendation_person_facts (migration 20261204100000): a function, so its plan is kept.
+  const [row] = await tx<{ f: Names & Signals & { consent: boolean } }[]>`
+    select public.recommendation_person_facts(${userId}::uuid, ${restDays.dismissed}::integer, ${restDays.lowRating}::integer) as f`;
+  const r = row!.f;
+  return {
+    names: { allergies: r.allergies, diets: r.diets, conditions: r.conditions },
+    consent: Boolean(r.consent),
+    signals: { resting: r.resting, restaurants: r.restaurants },
+  };
 }
 
 // ---- mental wellness (only with consent; every read audited) -------------------------------
-
-export async function hasMentalHealthConsent(tx: Tx, userId: string): Promise<boolean> {
-  const [row] = await tx<{ ok: boolean }[]>`
-    select exists (
-      select 1 from public.user_consents c
-      where c.user_id = ${userId} and c.consent_type = 'mental_health_tracking' and c.revoked_at is null
-    ) as ok`;
-  return Boolean(row?.ok);
-}
 
 export interface WellnessWeek {
   stress: number | null;

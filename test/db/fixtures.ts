@@ -85,7 +85,7 @@ export async function rolledBack<T>(sql: Sql, fn: (tx: Tx) => Promise<T>): Promi
         result = await fn(tx);
         throw new Rollback();
       },
-      { prologue: (tx) => tx`select 1` },
+      { prologue: 'select 1' },
     );
   } catch (e) {
     if (!(e instanceof Rollback)) throw e;

@@ -194,6 +194,70 @@ describe('GET /me/recommendations', () => {
     expect(facts).toEqual({ ingredient_count: 1, unclassified: false });
   });
 
+  it('follows meals and restaurants as they change: availability, nutrients, certification, closing, moving', async () => {
+    const u = await createUser(api.db);
+    const p = place();
+    await person(api.db.sql, u.id, { diets: ['halal'], conditions: ['hypertension'], maxKm: 5 });
+    const rice = await ingredient(api.db.sql, null);
+    const r = await restaurant(api.db.sql, at(p, 1));
+    const m = await meal(api.db.sql, r, {
+      sodium: 500,
+      certifications: ['halal'],
+      ingredients: [{ id: rice }],
+    });
+    const page = async () =>
+      (await api.request('GET', `/me/recommendations?${near(p)}&meal=lunch`, { token: u.token })).body as {
+        items: { meal: { id: string } }[];
+        left_out: { considered: number; reasons: { code: string; count: number }[] };
+      };
+    const shown = async () => (await page()).items.map((i) => i.meal.id);
+    const codes = async () => (await page()).left_out.reasons.map((x) => x.code);
+    expect(await shown()).toEqual([m]);
+
+    await api.db.sql`update public.meals set is_available = false where id = ${m}`;
+    expect(await codes()).toEqual(['unavailable']);
+    await api.db.sql`update public.meals set is_available = true, sodium_mg = 900 where id = ${m}`;
+    expect(await codes()).toEqual(['medical_condition']);
+    await api.db.sql`update public.meals set sodium_mg = null where id = ${m}`;
+    expect(await codes()).toEqual(['medical_condition']); // an unknown figure does not match
+    await api.db.sql`update public.meals set sodium_mg = 450, certifications = '{}' where id = ${m}`;
+    expect(await codes()).toEqual(['dietary_restriction']);
+    await api.db.sql`update public.meals set certifications = '{halal}' where id = ${m}`;
+    expect(await shown()).toEqual([m]);
+
+    await api.db.sql`update public.restaurants set is_active = false where id = ${r}`;
+    expect(await codes()).toEqual(['restaurant_inactive']);
+    await api.db
+      .sql`update public.restaurants set is_active = true, latitude = ${at(p, 7).lat} where id = ${r}`;
+    const away = await page();
+    expect(away.items).toEqual([]);
+    expect(away.left_out.considered).toBe(0);
+    await api.db.sql`update public.restaurants set latitude = ${at(p, 2).lat} where id = ${r}`;
+    expect(await shown()).toEqual([m]);
+  });
+
+  it('ranks the nearest 300 eligible meals and still counts every meal within reach', async () => {
+    const u = await createUser(api.db);
+    const p = place();
+    await person(api.db.sql, u.id, { maxKm: 5 });
+    const nearBy = await restaurant(api.db.sql, at(p, 0.5));
+    const farther = await restaurant(api.db.sql, at(p, 3));
+    await api.db.sql`
+      insert into public.meals (restaurant_id, name, price, calories, is_available, ingredients_complete)
+      select ${nearBy}, 'near ' || g, 12, 600, true, true from generate_series(1, 300) g`;
+    const [far] = await api.db.sql<{ id: string }[]>`
+      insert into public.meals (restaurant_id, name, price, calories, is_available, ingredients_complete)
+      values (${farther}, 'far', 12, 600, true, true) returning id`;
+    const r = await api.request('GET', `/me/recommendations?${near(p)}&meal=lunch&limit=50`, {
+      token: u.token,
+    });
+    expect(r.status).toBe(200);
+    expect(r.body.left_out.considered).toBe(301);
+    expect(r.body.left_out.hidden).toBe(0);
+    expect(r.body.items).toHaveLength(2); // two a restaurant, and the farther one is past the nearest 300
+    expect(r.body.items.map((i: { meal: { id: string } }) => i.meal.id)).not.toContain(far!.id);
+  });
+
   it.each([
     ['a latitude out of range', 'near=91,0&meal=lunch', 'query.near'],
     ['a longitude out of range', 'near=0,-180.5&meal=lunch', 'query.near'],
