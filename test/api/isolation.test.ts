@@ -23,7 +23,7 @@ describe("one user's token and another user's account", () => {
     const [bRow] = await api.db.sql`select username, deleted_at from public.users where id = ${b.id}`;
     expect(bRow).toEqual({ username: b.username, deleted_at: null });
 
-    expect((await api.request('DELETE', '/me', { token: a.token })).status).toBe(204);
+    expect((await api.request('DELETE', '/me', { token: a.token })).status).toBe(202);
     const [stillThere] = await api.db.sql`select deleted_at from public.users where id = ${b.id}`;
     expect(stillThere?.deleted_at).toBeNull();
     expect((await api.request('GET', '/me', { token: b.token })).status).toBe(200);

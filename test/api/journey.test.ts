@@ -6,7 +6,8 @@ import { useApi } from '../support';
 const api = useApi();
 
 /** The newest email's raw text and the code it carries (the line after "Or enter this code"). */
-function lastEmail(): { raw: string; code: string } {
+async function lastEmail(): Promise<{ raw: string; code: string }> {
+  await api.deliverMail();
   const files = readdirSync(api.mailDir)
     .filter((f) => f.endsWith('.eml'))
     .sort();
@@ -57,6 +58,7 @@ describe('an account from registration to logout, over HTTP', () => {
     const users = await api.db
       .sql`select id from public.users where username in ('journey_user', 'someone_else')`;
     expect(users).toHaveLength(1);
+    await api.deliverMail();
     expect(readdirSync(api.mailDir).filter((f) => f.endsWith('.eml'))).toHaveLength(1);
   });
 
@@ -65,7 +67,7 @@ describe('an account from registration to logout, over HTTP', () => {
     expect(early.status).toBe(403);
     expect(early.body.code).toBe('email_not_verified');
 
-    const { raw, code } = lastEmail();
+    const { raw, code } = await lastEmail();
     expect(code.length).toBeGreaterThanOrEqual(20);
     secrets.push(
       code,

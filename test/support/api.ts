@@ -2,7 +2,7 @@ import { mkdtempSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Server } from 'node:http';
+import type { ApiServer } from '../../functions/local/server';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { useTestDatabase, type TestDatabase } from './db';
 
@@ -21,6 +21,8 @@ export interface TestApi {
   readonly url: string;
   /** Where the API writes emails for this test file. */
   readonly mailDir: string;
+  /** Waits until the server's mail outbox has sent every email queued so far. */
+  deliverMail(): Promise<void>;
   request(
     method: string,
     path: string,
@@ -38,21 +40,33 @@ export interface ApiResponse {
  * The API server of `npm start`, on this test file's private database and a random port, reached
  * over real HTTP. Every answer is checked against the route table's contract
  * (functions/core/contract.ts): a status or problem code the route does not declare fails the test.
+ *
+ * `inProcess: true` hands each request to the server's `serve` (functions/local/server.ts)
+ * without a socket: the same path checks, routing, event and Lambda handler, and the target goes
+ * exactly as written (fetch would resolve `..` and `%2e%2e` before sending). Suites that send
+ * thousands of requests use it, with `poolMax` connections (2 by default) to serve them at once.
  */
-export function useApi(): TestApi {
+export function useApi(setup: { inProcess?: boolean; poolMax?: number } = {}): TestApi {
+  let server: ApiServer | undefined;
+  // Registered before the database's hooks, so it runs before the database is dropped: no drain
+  // of the mail outbox may be left running against it.
+  afterAll(async () => {
+    await server?.stopMail();
+  });
   const db = useTestDatabase();
   const mailDir = mkdtempSync(join(tmpdir(), 'eatsential-mail-'));
-  let server: Server | undefined;
   let url = '';
   let check: ((method: string, path: string, answer: Answer) => string | null) | undefined;
+  let direct: typeof import('../../functions/local/server').serve | undefined;
 
   beforeAll(async () => {
     process.env.DATABASE_URL = db.url;
     process.env.JWT_SECRET = testJwtSecret;
     process.env.NOTE_KEYRING = JSON.stringify(testNoteKeyring);
     process.env.MAIL_DIR = mailDir;
-    process.env.DB_POOL_MAX = '2';
-    const { createApiServer } = await import('../../functions/local/server');
+    process.env.DB_POOL_MAX = String(setup.poolMax ?? 2);
+    const { createApiServer, serve } = await import('../../functions/local/server');
+    direct = serve;
     server = createApiServer();
     await new Promise<void>((resolve) => server?.listen(0, '127.0.0.1', resolve));
     url = `http://127.0.0.1:${(server?.address() as AddressInfo).port}`;
@@ -79,6 +93,7 @@ export function useApi(): TestApi {
       return url;
     },
     mailDir,
+    deliverMail: () => server?.deliverMail() ?? Promise.resolve(),
     async request(method, path, options = {}) {
       const headers: Record<string, string> = { ...options.headers };
       if (options.token) headers.authorization = `Bearer ${options.token}`;
@@ -87,7 +102,9 @@ export function useApi(): TestApi {
         body = typeof options.body === 'string' ? options.body : JSON.stringify(options.body);
         headers['content-type'] ??= 'application/json';
       }
-      const res = await fetch(`${url}${path}`, { method, headers, body });
+      const res = setup.inProcess
+        ? await inProcess(direct as NonNullable<typeof direct>, method, path, headers, body)
+        : await fetch(`${url}${path}`, { method, headers, body });
       const text = await res.text();
       let parsed: unknown = text;
       try {
@@ -107,6 +124,45 @@ export function useApi(): TestApi {
 }
 
 type Answer = { status: number; contentType: string | null; code: unknown };
+
+/** One request through the local server's `serve`, answered as fetch would answer it. */
+async function inProcess(
+  serve: typeof import('../../functions/local/server').serve,
+  method: string,
+  target: string,
+  headers: Record<string, string>,
+  body: string | undefined,
+): Promise<Response> {
+  const [{ maxBodyBytes }, { PayloadTooLargeError }, { problemFor, problemResponse }] = await Promise.all([
+    import('../../functions/core/request'),
+    import('../../functions/core/errors'),
+    import('../../functions/core/problems'),
+  ]);
+  const lower: Record<string, string> = { host: '127.0.0.1', 'user-agent': 'eatsential-tests' };
+  for (const [k, v] of Object.entries(headers)) lower[k.toLowerCase()] = v;
+  let result;
+  try {
+    result = await serve(
+      { method, url: target, headers: lower, httpVersion: '1.1', remoteAddress: '127.0.0.1' },
+      async () => {
+        if (Buffer.byteLength(body ?? '', 'utf8') > maxBodyBytes)
+          throw new PayloadTooLargeError('The request body is larger than 1 MB', { code: 'body_too_large' });
+        return body ?? '';
+      },
+    );
+  } catch (e) {
+    // What the HTTP server answers when `serve` throws (createApiServer).
+    const { problem, headers: extra } = problemFor(e);
+    result = problemResponse(problem, extra);
+  }
+  const out = new Headers();
+  for (const [k, v] of Object.entries(result.headers ?? {})) out.set(k, String(v));
+  const status = result.statusCode ?? 200;
+  return new Response(status === 204 || status === 304 ? null : (result.body ?? ''), {
+    status,
+    headers: out,
+  });
+}
 
 /** An answer the route table does not declare: the route's `problems` or the operation is wrong. */
 export class ContractError extends Error {

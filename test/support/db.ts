@@ -72,7 +72,8 @@ async function clonePostgres(template: string) {
   };
 }
 
-async function startPglite(template: string | null) {
+/** An embedded PostgreSQL (PGlite) in a child process, from the template or empty. */
+export async function startPglite(template: string | null) {
   const child: ChildProcess = spawn(
     process.execPath,
     [
