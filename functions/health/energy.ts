@@ -20,14 +20,7 @@ export const activityFactors: Readonly<Record<ActivityLevel, number>> = {
 const sexTerm: Readonly<Record<BmrEquation, number>> = { male: 5, female: -161, average: -78 };
 
 /** Today's calendar date (YYYY-MM-DD) in an IANA time zone. */
-export function localDate(timeZone: string, now: Date = new Date()): string {
-  return new Intl.DateTimeFormat('en-CA', {
-    timeZone,
-    year: 'numeric',
-    month: '2-digit',
-    day: '2-digit',
-  }).format(now);
-}
+export { localDate } from '../core/zones';
 
 /** Whole years between a birth date and a day, both YYYY-MM-DD; a 29 February birthday counts on 1 March. */
 export function ageYears(dateOfBirth: string, today: string): number {

@@ -1,4 +1,5 @@
 import type { Tx } from '../core/db';
+import { uuidLiteral } from '../core/literal';
 import type { StoredNote } from '../core/notes';
 import type { ActivityLevel, BmrEquation, Gender, GoalType } from './energy';
 
@@ -56,7 +57,7 @@ export async function profile(
       select ${profileColumns(tx)} from public.health_profiles hp where hp.user_id = u.id
       ${options.lock ? tx`for update` : tx``}
     ) p on true
-    where u.id = ${userId}`;
+    where u.id = ${tx.unsafe(uuidLiteral(userId))}`;
   if (!row) throw new Error('the signed-in user has no account row');
   const { time_zone, ...rest } = row;
   return { timeZone: time_zone, profile: rest.id ? (rest as ProfileRow) : null };
@@ -93,7 +94,13 @@ export async function profileId(tx: Tx, userId: string): Promise<string> {
     union all
     select id from public.health_profiles where user_id = ${userId}
     limit 1`;
-  return (row as { id: string }).id;
+  if (row) return row.id;
+  // A concurrent request made the profile first: the insert waited for its commit and did
+  // nothing, but this statement's snapshot predates that commit. The next statement sees it.
+  const [made] = await tx<{ id: string }[]>`
+    select id from public.health_profiles where user_id = ${userId}`;
+  if (!made) throw new Error('the health profile is neither made nor found');
+  return made.id;
 }
 
 /** SET of a PATCH on notes and diagnosis date: a field left out (undefined) keeps its value, null clears it. */

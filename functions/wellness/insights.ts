@@ -1,4 +1,4 @@
-import { addDays, weekdayOf, weekdays } from './days';
+import { dayOfEpoch, epochDay, weekdayIndex, weekdays } from './days';
 import type { DayValues } from './queries';
 import { confidence, minimumPairs, spearman } from './stats';
 
@@ -28,13 +28,19 @@ export const pairs: readonly (readonly [Series, Series])[] = [
 const round = (x: number | null, digits = 2) =>
   x === null ? null : Math.round(x * 10 ** digits) / 10 ** digits;
 
-type ByDay = ReadonlyMap<string, DayValues>;
+/** A person's days by their number since 1970-01-01: the loops below step through integers. */
+type ByDay = ReadonlyMap<number, DayValues>;
 
-function valuesIn(byDay: ByDay, series: Series, from: string, to: string): { day: string; value: number }[] {
-  const out: { day: string; value: number }[] = [];
-  for (let d = from; d <= to; d = addDays(d, 1)) {
-    const v = byDay.get(d)?.[series];
-    if (v !== null && v !== undefined) out.push({ day: d, value: v });
+const valueOf = (byDay: ByDay, day: number, series: Series) => {
+  const v = byDay.get(day)?.[series];
+  return v === null || v === undefined ? null : v;
+};
+
+function valuesIn(byDay: ByDay, series: Series, from: number, to: number): { day: number; value: number }[] {
+  const out: { day: number; value: number }[] = [];
+  for (let d = from; d <= to; d++) {
+    const value = valueOf(byDay, d, series);
+    if (value !== null) out.push({ day: d, value });
   }
   return out;
 }
@@ -42,23 +48,19 @@ function valuesIn(byDay: ByDay, series: Series, from: string, to: string): { day
 const mean = (xs: readonly number[]) => (xs.length === 0 ? null : xs.reduce((a, b) => a + b, 0) / xs.length);
 
 /** Consecutive days with a value, back from `end`; a day not logged yet (`end` itself) does not break it. */
-export function loggingStreak(byDay: ByDay, series: Series, end: string): number {
-  const has = (d: string) => {
-    const v = byDay.get(d)?.[series];
-    return v !== null && v !== undefined;
-  };
-  let day = has(end) ? end : addDays(end, -1);
+function loggingStreak(byDay: ByDay, series: Series, end: number): number {
+  let day = valueOf(byDay, end, series) !== null ? end : end - 1;
   let n = 0;
-  while (n < streakDays && has(day)) {
+  while (n < streakDays && valueOf(byDay, day, series) !== null) {
     n += 1;
-    day = addDays(day, -1);
+    day -= 1;
   }
   return n;
 }
 
-export function summarise(byDay: ByDay, series: Series, start: string, end: string, previousStart: string) {
+function summarise(byDay: ByDay, series: Series, start: number, end: number, previousStart: number) {
   const now = valuesIn(byDay, series, start, end);
-  const before = valuesIn(byDay, series, previousStart, addDays(start, -1));
+  const before = valuesIn(byDay, series, previousStart, start - 1);
   const avg = mean(now.map((v) => v.value));
   const prev = mean(before.map((v) => v.value));
   return {
@@ -69,8 +71,8 @@ export function summarise(byDay: ByDay, series: Series, start: string, end: stri
     max: now.length ? Math.max(...now.map((v) => v.value)) : null,
     previous_average: round(prev),
     change: avg === null || prev === null ? null : round(avg - prev),
-    weekday_pattern: weekdays.map((w) => {
-      const on = now.filter((v) => weekdayOf(v.day) === w).map((v) => v.value);
+    weekday_pattern: weekdays.map((w, i) => {
+      const on = now.filter((v) => weekdayIndex(v.day) === i).map((v) => v.value);
       return { weekday: w, average: round(mean(on)), days: on.length };
     }),
     logging_streak: loggingStreak(byDay, series, end),
@@ -106,20 +108,13 @@ export function sentence(
 }
 
 /** Paired days of two series, the predictor `lag` days before the outcome. */
-export function paired(
-  byDay: ByDay,
-  outcome: Series,
-  predictor: Series,
-  lag: number,
-  from: string,
-  to: string,
-) {
+function paired(byDay: ByDay, outcome: Series, predictor: Series, lag: number, from: number, to: number) {
   const x: number[] = [];
   const y: number[] = [];
-  for (let d = from; d <= to; d = addDays(d, 1)) {
-    const o = byDay.get(d)?.[outcome];
-    const p = byDay.get(addDays(d, -lag))?.[predictor];
-    if (o !== null && o !== undefined && p !== null && p !== undefined) {
+  for (let d = from; d <= to; d++) {
+    const o = valueOf(byDay, d, outcome);
+    const p = valueOf(byDay, d - lag, predictor);
+    if (o !== null && p !== null) {
       y.push(o);
       x.push(p);
     }
@@ -127,7 +122,7 @@ export function paired(
   return { x, y };
 }
 
-export function correlate(byDay: ByDay, from: string, to: string) {
+function correlate(byDay: ByDay, from: number, to: number) {
   return pairs.flatMap(([outcome, predictor]) =>
     [0, 1].map((lag) => {
       const { x, y } = paired(byDay, outcome, predictor, lag, from, to);
@@ -149,19 +144,20 @@ export function correlate(byDay: ByDay, from: string, to: string) {
 }
 
 export function insightsOf(days: readonly DayValues[], period: 'week' | 'month', end: string) {
-  const byDay = new Map(days.map((d) => [d.day, d]));
+  const byDay: ByDay = new Map(days.map((d) => [epochDay(d.day), d]));
   const length = periodDays[period];
-  const start = addDays(end, -(length - 1));
-  const previousStart = addDays(start, -length);
-  const windowStart = addDays(end, -(correlationDays - 1));
+  const last = epochDay(end);
+  const start = last - (length - 1);
+  const previousStart = start - length;
+  const windowStart = last - (correlationDays - 1);
   return {
     period,
-    start,
+    start: dayOfEpoch(start),
     end,
-    previous_start: previousStart,
-    previous_end: addDays(start, -1),
-    series: seriesNames.map((s) => summarise(byDay, s, start, end, previousStart)),
-    correlations_window: { start: windowStart, end },
-    correlations: correlate(byDay, windowStart, end),
+    previous_start: dayOfEpoch(previousStart),
+    previous_end: dayOfEpoch(start - 1),
+    series: seriesNames.map((s) => summarise(byDay, s, start, last, previousStart)),
+    correlations_window: { start: dayOfEpoch(windowStart), end },
+    correlations: correlate(byDay, windowStart, last),
   };
 }

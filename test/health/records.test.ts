@@ -74,6 +74,22 @@ describe('allergies', () => {
     expect(profile.body).toMatchObject({ height_cm: null, bmr_kcal: null });
   });
 
+  it('makes one empty profile when a new person sends their first records at once, and keeps them all', async () => {
+    const u = await createUser(api.db);
+    // Concurrent first writes: each makes the profile or finds the one another made meanwhile
+    // (once answered 500: the finding read ran in the snapshot from before the other's commit).
+    const answers = await Promise.all(
+      Array.from({ length: 6 }, () =>
+        api.request('POST', '/me/fitness-goals', { token: u.token, body: { goal_type: 'maintenance' } }),
+      ),
+    );
+    expect(answers.map((a) => a.status)).toEqual([201, 201, 201, 201, 201, 201]);
+    const [row] = await api.db.sql<{ profiles: number; goals: number }[]>`
+      select (select count(*)::int from public.health_profiles where user_id = ${u.id}) as profiles,
+             (select count(*)::int from public.user_fitness_goals where user_id = ${u.id}) as goals`;
+    expect(row).toEqual({ profiles: 1, goals: 6 });
+  });
+
   it('answers 409 for a duplicate allergy and 422 for an unknown allergen, naming the field', async () => {
     const u = await createUser(api.db);
     const ref = await catalogue(u.token);
