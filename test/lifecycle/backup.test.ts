@@ -1,7 +1,11 @@
 import { createHash } from 'node:crypto';
 import { gunzipSync } from 'node:zlib';
-import { GetObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { GetObjectCommand, ListObjectsV2Command, PutObjectCommand } from '@aws-sdk/client-s3';
 import type { Sql } from '../../functions/core/db';
+import { exportTarget } from '../../functions/core/s3';
 import { copyToObject } from '../../functions/jobs/backup/copy';
 import { run as exportBackup, exportedTables } from '../../functions/jobs/backup/handler';
 import type { Manifest } from '../../functions/jobs/backup/handler';
@@ -138,6 +142,43 @@ describe('backup-export and npm run db:restore', () => {
         await tx`delete from public.users`;
       }),
     ).rejects.toMatchObject({ code: '42501' });
+  });
+
+  it('fails whole when an upload fails while later tables are read, leaving no file behind', async () => {
+    // Uploads go on while the next tables are read. A client of the same server whose uploads
+    // fail from the third table on: the first two tables arrive, then the job stops, waits for the
+    // uploads in flight, removes every spooled file and writes no manifest. The spool is this
+    // test's own directory (other files export through the shared temporary directory).
+    const spool = mkdtempSync(join(tmpdir(), 'eatsential-spool-'));
+    const saved = process.env.TMPDIR;
+    process.env.TMPDIR = spool;
+    const failing = exportTarget({ BACKUP_BUCKET: bucket.target.bucket, S3_ENDPOINT: bucket.endpoint });
+    // Only table files fail: a manifest written after a failure would still arrive and be seen.
+    let files = 0;
+    failing.client.middlewareStack.add(
+      (next) => async (args) => {
+        const key = String((args.input as { Key?: string }).Key ?? '');
+        if (key.endsWith('.copy.gz') && ++files > 2) throw new Error('injected upload failure');
+        return next(args);
+      },
+      { step: 'initialize', name: 'failFromTheThirdTable' },
+    );
+    try {
+      await expect(
+        exportBackup({ sql: source.sql, target: failing, now: new Date('2026-12-03T03:30:00Z') }),
+      ).rejects.toThrow(/injected upload failure/);
+      expect(readdirSync(spool)).toEqual([]);
+    } finally {
+      process.env.TMPDIR = saved;
+      failing.client.destroy();
+      rmSync(spool, { recursive: true, force: true });
+    }
+    const { Contents = [] } = await bucket.target.client.send(
+      new ListObjectsV2Command({ Bucket: bucket.target.bucket, Prefix: 'backups/2026-12-03' }),
+    );
+    const keys = Contents.map((c) => c.Key ?? '');
+    expect(keys).toHaveLength(2);
+    expect(keys.filter((k) => k.endsWith('manifest.json'))).toEqual([]);
   });
 });
 

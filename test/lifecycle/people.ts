@@ -46,6 +46,9 @@ export async function fillPerson(
             values (${id}, ${randomBytes(40)}, '4242', 'A Person', 12, 2030)`;
   await sql`insert into public.idempotency_keys (user_id, route, key, request_hash) values (${id}, 'POST /me/x', ${randomUUID()}, ${randomBytes(32)})`;
   await sql`insert into auth.registration_attempt_emails (user_id) values (${id})`;
+  const m1 = note('auth.mail_outbox', 'payload_encrypted');
+  await sql`insert into auth.mail_outbox (user_id, kind, payload_encrypted, payload_key_version)
+            values (${id}, 'password_changed', ${m1.ciphertext}, ${m1.keyVersion})`;
   await sql`insert into auth.verification_tokens (user_id, token_hash, token_type, expires_at)
             values (${id}, ${randomBytes(32)}, 'email_verify', now() + interval '1 day')`;
   const [session] = await sql<{ id: string }[]>`
@@ -85,6 +88,8 @@ export async function fillPerson(
     await tx`select set_config('app.current_user_id', ${id}, true)`;
     await tx`update public.user_preferences set price_range = 2 where user_id = ${id}`;
   });
+  await sql`insert into public.data_exports (user_id, status, object_key, size_bytes, sha256, ready_at, expires_at)
+            values (${id}, 'ready', ${`exports/${id}/${randomUUID()}.json`}, 2, ${'0'.repeat(64)}, now(), now() + interval '7 days')`;
   await sql`insert into audit.audit_logs (user_id, event, ip) values (${id}, 'auth.login', '192.0.2.7')`;
   await sql`insert into audit.access_logs (user_id, session_id, ip_address, user_agent, endpoint, method, status_code)
             values (${id}, ${session!.id}, '192.0.2.7', 'phone', '/me', 'GET', 200)`;

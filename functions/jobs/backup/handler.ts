@@ -1,7 +1,10 @@
 import { database, type Sql } from '../../core/db';
 import { exportTarget, type ExportTarget } from '../../core/s3';
 import { reported, type Progress } from '../report';
-import { copyToObject, putJson, type ManifestFile } from './copy';
+import { dumpToFile, putJson, type ManifestFile } from './copy';
+
+/** Uploads that go on while the next table is read (each file is on local disk until it is in the bucket). */
+export const uploadsInFlight = 2;
 
 /** The schemas whose tables are the application's data (lifecycle.cover_tables grants on the same). */
 export const dataSchemas = ['public', 'auth', 'health', 'audit', 'lifecycle'] as const;
@@ -69,16 +72,39 @@ export function run({
       );
       let done = 0;
       const files: ManifestFile[] = [];
-      for (const t of tables) {
-        const file = `${t.table}.copy.gz`;
-        const out = await copyToObject(tx, target, {
-          table: t.table,
-          columns: t.columns,
-          key: prefix + file,
-          onRows: (n) => progress?.((done += n), Math.max(done, Math.round(total[0]?.n ?? 0))),
-        });
-        files.push({ table: t.table, columns: t.columns, file, ...out });
+      // Each table uploads while the next is read: at most `uploadsInFlight` files wait on S3.
+      const inFlight = new Set<Promise<void>>();
+      let failed: { error: unknown } | undefined;
+      try {
+        for (const t of tables) {
+          const file = `${t.table}.copy.gz`;
+          const out = await dumpToFile(tx, {
+            table: t.table,
+            columns: t.columns,
+            onRows: (n) => progress?.((done += n), Math.max(done, Math.round(total[0]?.n ?? 0))),
+          });
+          files.push({
+            table: t.table,
+            columns: t.columns,
+            file,
+            rows: out.rows,
+            bytes: out.bytes,
+            sha256: out.sha256,
+          });
+          const upload: Promise<void> = out
+            .upload(target, prefix + file)
+            .catch((error: unknown) => {
+              failed ??= { error };
+            })
+            .finally(() => inFlight.delete(upload));
+          inFlight.add(upload);
+          while (inFlight.size > uploadsInFlight) await Promise.race(inFlight);
+          if (failed) throw failed.error;
+        }
+      } finally {
+        await Promise.all(inFlight);
       }
+      if (failed) throw failed.error;
       return { format: 1, createdAt: now.toISOString(), snapshot, migrations, files } satisfies Manifest;
     });
     const key = `${prefix}manifest.json`;
