@@ -42,4 +42,34 @@ describe('COPY TO STDOUT through postgres.js', () => {
     }
     expect(answers).toEqual(Array.from({ length: 30 }, () => ({ bytes: 400 * 101, one: 1 })));
   });
+
+  // A consumer that gives up part-way (the export file could not be written) destroys the stream.
+  // The socket was paused for the full buffer and only the stream's reads resumed it, so the rest
+  // of the COPY was never read and the next query waited for ever. The patch drops the rest of
+  // the rows and reads on.
+  it('leaves the connection usable when the consumer destroys the stream part-way', async () => {
+    const sql = db.connect({ max: 1 });
+    const answer = await within(
+      20_000,
+      sql.begin(async (tx) => {
+        // About 20 MB: far more than the stream's buffer and the socket's.
+        const stream = (await tx
+          .unsafe(`copy (select repeat('x', 100) from generate_series(1, 200000)) to stdout`)
+          .readable()) as Readable;
+        const first = await new Promise<number>((resolve, reject) => {
+          stream.once('data', (c: Buffer) => resolve(c.length));
+          stream.once('error', reject);
+        });
+        stream.pause();
+        // Let the socket fill the stream's buffer and pause.
+        await new Promise((r) => setTimeout(r, 200));
+        stream.destroy();
+        const [row] = await tx<{ one: number }[]>`select 1 as one`;
+        return { first: first > 0, one: row?.one };
+      }),
+    );
+    expect(answer).toEqual({ first: true, one: 1 });
+    // The pool's connection is whole: another transaction runs.
+    expect(await within(10_000, sql`select 2 as two`)).toEqual([{ two: 2 }]);
+  });
 });

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { GetObjectCommand, ListObjectsV2Command, PutObjectCommand } from '@aws-sdk/client-s3';
 import type { Sql } from '../../functions/core/db';
 import { exportTarget } from '../../functions/core/s3';
-import { copyToObject } from '../../functions/jobs/backup/copy';
+import { copyToObject, dumpToFile } from '../../functions/jobs/backup/copy';
 import { run as exportBackup, exportedTables } from '../../functions/jobs/backup/handler';
 import type { Manifest } from '../../functions/jobs/backup/handler';
 import { parseManifestUri, restore } from '../../functions/jobs/backup/restore';
@@ -186,12 +186,15 @@ describe('an export larger than one part', () => {
   const db = useTestDatabase();
   const bucket = useTestBucket('eatsential-exports-multipart');
 
-  it('goes up as a multipart upload and comes back byte for byte', async () => {
+  beforeAll(async () => {
     // About 13 MB of COPY text that gzip cannot shrink below two 5 MiB parts.
     await db.sql`
       insert into audit.access_logs (endpoint, method, status_code, user_agent)
       select '/me', 'GET', 200, (select string_agg(md5(i::text || j::text), '') from generate_series(1, 16) j)
       from generate_series(1, 25000) i`;
+  });
+
+  it('goes up as a multipart upload and comes back byte for byte', async () => {
     const out = await db.sql.begin((tx) =>
       copyToObject(tx, bucket.target, {
         table: 'audit.access_logs',
@@ -216,4 +219,41 @@ describe('an export larger than one part', () => {
     expect(createHash('sha256').update(body).digest('hex')).toBe(out.sha256);
     expect(gunzipSync(body).toString('utf8').split('\n').length - 1).toBe(25000);
   }, 300_000);
+
+  it('stops a dump that fails part-way, removes its file, and the snapshot goes on', async () => {
+    // A failure while the rows stream (a full disk; here the progress callback) ends the dump at
+    // once, and the rest of the COPY is dropped: the same transaction then runs its next statement
+    // instead of waiting for ever on a connection paused mid-COPY.
+    const spool = mkdtempSync(join(tmpdir(), 'eatsential-spool-'));
+    const saved = process.env.TMPDIR;
+    process.env.TMPDIR = spool;
+    try {
+      const out = await within(
+        30_000,
+        db.sql.begin(async (tx) => {
+          let seen = 0;
+          const failed = await dumpToFile(tx, {
+            table: 'audit.access_logs',
+            columns: ['id', 'user_agent'],
+            onRows: (n) => {
+              seen += n;
+              if (seen > 1000) throw new Error('injected failure part-way');
+            },
+          }).then(
+            () => 'dumped',
+            (e: Error) => e.message,
+          );
+          const [row] = await tx<{ n: number }[]>`select count(*)::int as n from audit.access_logs`;
+          return { failed, n: row?.n, left: readdirSync(spool) };
+        }),
+      );
+      expect(out).toEqual({ failed: 'injected failure part-way', n: 25000, left: [] });
+    } finally {
+      process.env.TMPDIR = saved;
+      rmSync(spool, { recursive: true, force: true });
+    }
+  });
 });
+
+const within = <T>(ms: number, p: Promise<T>) =>
+  Promise.race([p, new Promise<'timed out'>((r) => setTimeout(() => r('timed out'), ms).unref())]);

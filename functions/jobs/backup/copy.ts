@@ -3,7 +3,8 @@ import { createReadStream, createWriteStream } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Readable } from 'node:stream';
+import { Transform, type Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
 import { createGzip } from 'node:zlib';
 import { Upload } from '@aws-sdk/lib-storage';
 import type { Tx } from '../../core/db';
@@ -75,43 +76,48 @@ export async function dumpToFile(
     let rows = 0;
     let bytes = 0;
     const hash = createHash('sha256');
-    const gzip = createGzip({ level: gzipLevel });
-    const file = createWriteStream(path);
-    gzip.on('data', (chunk: Buffer) => {
-      hash.update(chunk);
-      bytes += chunk.length;
-      file.write(chunk);
-    });
     let pending: Buffer[] = [];
     let pendingBytes = 0;
-    const flush = () => {
-      if (!pendingBytes) return;
-      gzip.write(pending.length === 1 ? pending[0] : Buffer.concat(pending, pendingBytes));
+    const gathered = () => {
+      const chunk = pending.length === 1 ? pending[0] : Buffer.concat(pending, pendingBytes);
       pending = [];
       pendingBytes = 0;
+      return chunk;
     };
-    await new Promise<void>((resolve, reject) => {
-      source.on('data', (chunk: Buffer) => {
-        let n = 0;
-        for (let i = chunk.indexOf(10); i !== -1; i = chunk.indexOf(10, i + 1)) n++;
-        rows += n;
-        o.onRows?.(n);
-        pending.push(chunk);
-        pendingBytes += chunk.length;
-        if (pendingBytes >= gzipWriteBytes) flush();
-      });
-      source.once('error', reject);
-      gzip.once('error', reject);
-      source.once('end', () => {
-        flush();
-        gzip.end();
-      });
-      gzip.once('end', resolve);
-    });
-    await new Promise<void>((resolve, reject) => {
-      file.once('error', reject);
-      file.end(resolve);
-    });
+    // One pipeline: backpressure from the file back to the COPY (memory stays bounded however
+    // slow the disk or gzip), and a failure anywhere (a full disk, a lost connection) destroys
+    // every stage and rejects here; the patched postgres.js then drops the rest of the COPY.
+    await pipeline(
+      source,
+      new Transform({
+        transform(chunk: Buffer, _encoding, done) {
+          let n = 0;
+          for (let i = chunk.indexOf(10); i !== -1; i = chunk.indexOf(10, i + 1)) n++;
+          rows += n;
+          try {
+            o.onRows?.(n);
+          } catch (error) {
+            done(error as Error);
+            return;
+          }
+          pending.push(chunk);
+          pendingBytes += chunk.length;
+          done(null, pendingBytes >= gzipWriteBytes ? gathered() : undefined);
+        },
+        flush(done) {
+          done(null, pendingBytes ? gathered() : undefined);
+        },
+      }),
+      createGzip({ level: gzipLevel }),
+      new Transform({
+        transform(chunk: Buffer, _encoding, done) {
+          hash.update(chunk);
+          bytes += chunk.length;
+          done(null, chunk);
+        },
+      }),
+      createWriteStream(path),
+    );
     return {
       rows,
       bytes,
