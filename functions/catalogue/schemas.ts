@@ -297,7 +297,13 @@ export const patchRestaurantBody = z
     'change latitude and longitude together',
   );
 
-const price = z.number().positive('a price is more than 0').max(99999999.99).multipleOf(0.01, 'whole cents');
+// min, not positive(): a subnormal such as 5e-324 is more than 0 and a multiple of 0.01 to zod, and
+// is 0.00 in the numeric(10, 2) column, which its check (price > 0) then refuses.
+const price = z
+  .number()
+  .min(0.01, 'a price is at least 0.01')
+  .max(99999999.99)
+  .multipleOf(0.01, 'whole cents');
 const grams = z.number().min(0).max(9999.9);
 export const mealFields = {
   name: text(255),

@@ -273,7 +273,7 @@ export const putPreferencesBody = z
     price_range: z.int().min(1).max(4).nullable().default(null),
     max_distance_km: z
       .number()
-      .gt(0, 'more than 0 km')
+      .min(0.1, 'at least 0.1 km') // not gt(0): 5e-324 passes that and is 0.0 in the column
       .max(200, 'at most 200 km')
       .multipleOf(0.1, 'at most one decimal')
       .nullable()

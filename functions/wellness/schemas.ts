@@ -288,7 +288,7 @@ export const mentalGoal = z.strictObject({
 });
 const targetValue = z
   .number()
-  .gt(0, 'more than 0')
+  .min(0.01, 'at least 0.01') // not gt(0): 5e-324 passes that and is 0.00 in the column
   .max(999.99, 'at most 999.99')
   .multipleOf(0.01, 'at most two decimals');
 export const postMentalGoalBody = z

@@ -227,7 +227,7 @@ describe('catalogue import', () => {
     expect([r.status, r.body.code]).toEqual([422, 'invalid_catalogue']);
     const messages = r.body.errors.map((e: { message: string }) => e.message);
     expect(messages).toEqual([
-      expect.stringMatching(/^line 2: a price is more than 0/),
+      expect.stringMatching(/^line 2: a price is at least 0.01/),
       'line 3: unknown allergen "Moonium"',
       'line 4: duplicate meal "Twice" in this restaurant',
       'line 5: not valid JSON',
@@ -259,7 +259,7 @@ describe('catalogue import', () => {
       env: { ...process.env, DATABASE_URL: api.db.url },
     }).catch((e: { code: number; stderr: string }) => e);
     expect((failed as { code: number }).code).toBe(1);
-    expect((failed as { stderr: string }).stderr).toContain('line 2: meals.0.price: a price is more than 0');
+    expect((failed as { stderr: string }).stderr).toContain('line 2: meals.0.price: a price is at least 0.01');
     expect(await counts()).toEqual(before);
 
     const good = join(dir, 'good.jsonl');
