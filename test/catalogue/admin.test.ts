@@ -259,7 +259,9 @@ describe('catalogue import', () => {
       env: { ...process.env, DATABASE_URL: api.db.url },
     }).catch((e: { code: number; stderr: string }) => e);
     expect((failed as { code: number }).code).toBe(1);
-    expect((failed as { stderr: string }).stderr).toContain('line 2: meals.0.price: a price is at least 0.01');
+    expect((failed as { stderr: string }).stderr).toContain(
+      'line 2: meals.0.price: a price is at least 0.01',
+    );
     expect(await counts()).toEqual(before);
 
     const good = join(dir, 'good.jsonl');
