@@ -1,5 +1,3 @@
-import tCdf from '@stdlib/stats-base-dists-t-cdf';
-
 /**
  * Spearman's rank correlation: Pearson's r of the ranks, ties given their average rank, with the
  * two-sided p-value of t = rho * sqrt((n - 2) / (1 - rho^2)) on n - 2 degrees of freedom
@@ -50,7 +48,41 @@ export function spearman(x: readonly number[], y: readonly number[]): Spearman {
   if (rho === null) return { n, rho: null, pValue: null };
   if (Math.abs(rho) >= 1) return { n, rho: Math.sign(rho), pValue: 0 };
   const t = rho * Math.sqrt((n - 2) / (1 - rho * rho));
-  return { n, rho, pValue: Math.min(1, 2 * (1 - tCdf(Math.abs(t), n - 2))) };
+  return { n, rho, pValue: Math.min(1, Math.max(0, 1 - tWithin(Math.abs(t), n - 2))) };
+}
+
+/**
+ * P(|T| <= t) for Student's t on a whole number of degrees of freedom, by the finite series of
+ * Abramowitz and Stegun 26.7.3 (odd) and 26.7.4 (even), with theta = atan(t / sqrt(df)): exact
+ * up to rounding, no iteration to converge, and about df / 2 terms. A correlation's degrees of
+ * freedom (pairs - 2) are always whole; this replaces a general t distribution library that made
+ * a fifth of the wellness Lambda's bundle (test/wellness/statistics.test.ts checks it against it).
+ */
+export function tWithin(t: number, df: number): number {
+  if (!Number.isInteger(df) || df < 1) throw new RangeError('degrees of freedom must be a whole number >= 1');
+  if (t === Infinity) return 1;
+  const theta = Math.atan(t / Math.sqrt(df));
+  const c2 = Math.cos(theta) ** 2;
+  const s = Math.sin(theta);
+  if (df % 2 === 0) {
+    // sin(theta) * (1 + 1/2 cos^2 + (1*3)/(2*4) cos^4 + ... up to cos^(df-2))
+    let term = 1;
+    let sum = 1;
+    for (let k = 1; k <= df / 2 - 1; k += 1) {
+      term *= (c2 * (2 * k - 1)) / (2 * k);
+      sum += term;
+    }
+    return s * sum;
+  }
+  // 2/pi * (theta + sin(theta) * (cos + 2/3 cos^3 + (2*4)/(3*5) cos^5 + ... up to cos^(df-2)))
+  if (df === 1) return (2 * theta) / Math.PI;
+  let term = Math.cos(theta);
+  let sum = term;
+  for (let k = 1; k <= (df - 3) / 2; k += 1) {
+    term *= (c2 * 2 * k) / (2 * k + 1);
+    sum += term;
+  }
+  return (2 / Math.PI) * (theta + s * sum);
 }
 
 /** Fewer paired days than this and no correlation is shown. */

@@ -1,4 +1,6 @@
-import { confidence, ranks, spearman } from '../../functions/wellness/stats';
+import tCdf from '@stdlib/stats-base-dists-t-cdf';
+import fc from 'fast-check';
+import { confidence, ranks, spearman, tWithin } from '../../functions/wellness/stats';
 import { referenceP, referenceRho, shuffled } from './reference';
 
 describe("Spearman's rho", () => {
@@ -46,5 +48,30 @@ describe("Spearman's rho", () => {
     [0.9, 1],
   ])('rates a p-value of %f as confidence %i', (p, level) => {
     expect(confidence(p)).toBe(level);
+  });
+});
+
+describe("Student's t on whole degrees of freedom", () => {
+  it('has the closed forms of one and two degrees of freedom', () => {
+    // Cauchy: P(|T| <= 1) = 1/2; two degrees of freedom: t / sqrt(2 + t^2)
+    expect(tWithin(1, 1)).toBeCloseTo(0.5, 15);
+    expect(tWithin(3, 2)).toBeCloseTo(3 / Math.sqrt(11), 15);
+    expect(tWithin(0, 7)).toBe(0);
+    expect(tWithin(Infinity, 7)).toBe(1);
+  });
+
+  it('agrees with the general t distribution of @stdlib to 1e-12 for any t and up to 2,000 degrees of freedom', () => {
+    fc.assert(
+      fc.property(fc.double({ min: 0, max: 60, noNaN: true }), fc.integer({ min: 1, max: 2000 }), (t, df) => {
+        const general = 2 * tCdf(t, df) - 1;
+        expect(Math.abs(tWithin(t, df) - general)).toBeLessThan(1e-12);
+      }),
+      { numRuns: 2000, seed: 9 },
+    );
+  });
+
+  it('refuses degrees of freedom that are not whole and at least one', () => {
+    expect(() => tWithin(1, 0)).toThrow(RangeError);
+    expect(() => tWithin(1, 2.5)).toThrow(RangeError);
   });
 });
