@@ -40,7 +40,7 @@ async function main() {
   try {
     await migrate(sql);
     const { port } = await server.run();
-    const target = exportTarget({
+    const target = await exportTarget({
       BACKUP_BUCKET: 'eatsential-bench',
       S3_ENDPOINT: `http://127.0.0.1:${port}`,
     });

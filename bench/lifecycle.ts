@@ -64,7 +64,7 @@ async function main() {
     await migrate(sql);
     if (!generated) await generate(sql, { scale: 0.01 });
     const { port } = await s3.run();
-    const target = exportTarget({
+    const target = await exportTarget({
       BACKUP_BUCKET: 'eatsential-bench',
       S3_ENDPOINT: `http://127.0.0.1:${port}`,
     });

@@ -1,6 +1,4 @@
 import { createHash } from 'node:crypto';
-import { GetObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
-import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import { asUser, type Sql } from '../core/db';
 import { describeError, logger } from '../core/log';
 import { noteKeyring } from '../core/notes';
@@ -24,8 +22,9 @@ export const linkSeconds = 15 * 60;
 export async function buildExport(
   sql: Sql,
   job: { userId: string; exportId: string; requestId: string },
-  target: ExportTarget = exportTarget(),
+  bucket?: ExportTarget,
 ): Promise<'ready' | 'failed' | 'skipped'> {
+  const target = bucket ?? (await exportTarget());
   const { userId, exportId } = job;
   let step: 'build_failed' | 'storage_unavailable' = 'build_failed';
   try {
@@ -48,6 +47,7 @@ export async function buildExport(
     const key = objectKey(userId, exportId);
     const expiresAt = new Date(Date.now() + q.keepDays * 86_400_000);
     step = 'storage_unavailable';
+    const { PutObjectCommand } = await import('@aws-sdk/client-s3');
     await target.client.send(
       new PutObjectCommand({
         Bucket: target.bucket,
@@ -91,8 +91,14 @@ export async function buildExport(
 export async function downloadLink(
   key: string,
   exportId: string,
-  target: ExportTarget = exportTarget(),
+  bucket?: ExportTarget,
 ): Promise<{ url: string; expires_at: string }> {
+  const target = bucket ?? (await exportTarget());
+  // Loaded with the first link: most requests to the exports Lambda need neither.
+  const [{ GetObjectCommand }, { getSignedUrl }] = await Promise.all([
+    import('@aws-sdk/client-s3'),
+    import('@aws-sdk/s3-request-presigner'),
+  ]);
   const url = await getSignedUrl(
     target.client,
     new GetObjectCommand({

@@ -152,7 +152,7 @@ describe('backup-export and npm run db:restore', () => {
     const spool = mkdtempSync(join(tmpdir(), 'eatsential-spool-'));
     const saved = process.env.TMPDIR;
     process.env.TMPDIR = spool;
-    const failing = exportTarget({ BACKUP_BUCKET: bucket.target.bucket, S3_ENDPOINT: bucket.endpoint });
+    const failing = await exportTarget({ BACKUP_BUCKET: bucket.target.bucket, S3_ENDPOINT: bucket.endpoint });
     // Only table files fail: a manifest written after a failure would still arrive and be seen.
     let files = 0;
     failing.client.middlewareStack.add(

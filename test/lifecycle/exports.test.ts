@@ -350,7 +350,7 @@ describe('data exports ("my data")', () => {
     const outcome = await buildExport(
       api.db.sql,
       { userId: user.id, exportId: row!.id, requestId: 'test' },
-      exportTarget({ BACKUP_BUCKET: 'eatsential-exports-test', S3_ENDPOINT: 'http://127.0.0.1:9' }),
+      await exportTarget({ BACKUP_BUCKET: 'eatsential-exports-test', S3_ENDPOINT: 'http://127.0.0.1:9' }),
     );
 
     expect(outcome).toBe('failed');

@@ -32,7 +32,7 @@ export function useTestBucket(bucket = 'eatsential-exports-test'): TestBucket {
     });
     const { port } = await server.run();
     state.endpoint = `http://127.0.0.1:${port}`;
-    state.target = exportTarget({ BACKUP_BUCKET: bucket, S3_ENDPOINT: state.endpoint });
+    state.target = await exportTarget({ BACKUP_BUCKET: bucket, S3_ENDPOINT: state.endpoint });
     await state.target.client.send(new CreateBucketCommand({ Bucket: bucket }));
   });
   afterAll(async () => {

@@ -6,7 +6,6 @@ import { join } from 'node:path';
 import { Transform, type Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { createGzip } from 'node:zlib';
-import { Upload } from '@aws-sdk/lib-storage';
 import type { Tx } from '../../core/db';
 import { encryption, type ExportTarget } from '../../core/s3';
 
@@ -124,6 +123,7 @@ export async function dumpToFile(
       sha256: hash.digest('hex'),
       async upload(target, key, size = partSize) {
         try {
+          const { Upload } = await import('@aws-sdk/lib-storage');
           await new Upload({
             client: target.client,
             params: {
@@ -169,6 +169,7 @@ export async function copyToObject(
 
 /** Writes a small JSON object (a manifest) to the bucket. */
 export async function putJson(target: ExportTarget, key: string, value: unknown): Promise<void> {
+  const { Upload } = await import('@aws-sdk/lib-storage');
   await new Upload({
     client: target.client,
     params: {

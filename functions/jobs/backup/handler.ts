@@ -46,7 +46,7 @@ export const exportedTables = (sql: Pick<Sql, 'unsafe'>) =>
  */
 export function run({
   sql,
-  target = exportTarget(),
+  target,
   now = new Date(),
   progress,
 }: {
@@ -56,6 +56,7 @@ export function run({
   progress?: Progress;
 }) {
   return reported('backup-export', async () => {
+    const bucket = target ?? (await exportTarget());
     const prefix = `backups/${now.toISOString().replace(/[:.]/g, '-')}/`;
     const manifest = await sql.begin('isolation level repeatable read read only', async (tx) => {
       await tx`select set_config('role', 'eatsential_job_backup', true)`;
@@ -92,7 +93,7 @@ export function run({
             sha256: out.sha256,
           });
           const upload: Promise<void> = out
-            .upload(target, prefix + file)
+            .upload(bucket, prefix + file)
             .catch((error: unknown) => {
               failed ??= { error };
             })
@@ -108,9 +109,9 @@ export function run({
       return { format: 1, createdAt: now.toISOString(), snapshot, migrations, files } satisfies Manifest;
     });
     const key = `${prefix}manifest.json`;
-    await putJson(target, key, manifest);
+    await putJson(bucket, key, manifest);
     return {
-      manifest: `s3://${target.bucket}/${key}`,
+      manifest: `s3://${bucket.bucket}/${key}`,
       tables: manifest.files.length,
       rows: manifest.files.reduce((n, f) => n + f.rows, 0),
       bytes: manifest.files.reduce((n, f) => n + f.bytes, 0),

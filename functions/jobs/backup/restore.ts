@@ -2,7 +2,6 @@ import { createHash } from 'node:crypto';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { gunzipSync } from 'node:zlib';
-import { GetObjectCommand } from '@aws-sdk/client-s3';
 import type { Sql, Tx } from '../../core/db';
 import type { ExportTarget } from '../../core/s3';
 import { loadMigrations, migrate } from '../../../sql/migrator';
@@ -26,6 +25,7 @@ export function parseManifestUri(uri: string): { bucket: string; key: string; pr
 
 async function getObject(target: ExportTarget, bucket: string, key: string): Promise<Buffer | null> {
   try {
+    const { GetObjectCommand } = await import('@aws-sdk/client-s3');
     const out = await target.client.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
     return Buffer.from(await out.Body!.transformToByteArray());
   } catch (e) {

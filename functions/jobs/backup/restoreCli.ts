@@ -32,7 +32,7 @@ async function main(): Promise<number> {
     return 2;
   }
   const bucket = /^s3:\/\/([^/]+)\//.exec(manifest)?.[1] ?? '';
-  const target = exportTarget({ ...process.env, BACKUP_BUCKET: bucket });
+  const target = await exportTarget({ ...process.env, BACKUP_BUCKET: bucket });
   const sql = createSql({ url }, { applicationName: 'eatsential-restore' });
   try {
     await sql`select 1`.catch((e: unknown) => {

@@ -60,7 +60,7 @@ export function run({
     const dropped: string[] = [];
     let exportedRows = 0;
     for (const { month } of old) {
-      const bucket = target ?? exportTarget();
+      const bucket = target ?? (await exportTarget());
       const name = month.slice(0, 7);
       const out = await sql.begin('isolation level repeatable read read only', async (tx) => {
         await tx`select set_config('role', 'eatsential_job_retention', true)`;
