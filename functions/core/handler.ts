@@ -7,7 +7,7 @@ import { database } from './db';
 import { transaction, type Sql, type Tx } from './db';
 import { AppError, ForbiddenError, MethodNotAllowedError, NotFoundError } from './errors';
 import { claim, complete, parseIdempotencyKey, release, requestHash, type KeyStore } from './idempotency';
-import { describeError, logger } from './log';
+import { describeError, requestLog, type RequestLog } from './log';
 import { RawBody, Reply, type Operations } from './operation';
 import { baseHeaders, problemFor, problemResponse } from './problems';
 import { etagMatches } from './preconditions';
@@ -23,7 +23,7 @@ type Result = APIGatewayProxyStructuredResultV2;
 /** Per-request state the middlewares and the dispatcher share, kept on the Lambda context. */
 interface RequestState {
   /** This request's logger: its keys (request id, route) never reach a concurrent request's lines. */
-  log: typeof logger;
+  log: RequestLog;
   route?: Route;
   caller?: Caller;
   input?: ParsedInput;
@@ -52,11 +52,9 @@ const requestContext = (byKey: ReadonlyMap<string, Route>): Middleware => {
       request.context.state = {
         started: performance.now(),
         route: byKey.get(request.event.routeKey),
-        log: logger.createChild({
-          persistentKeys: {
-            request_id: request.event.requestContext.requestId,
-            route: request.event.routeKey,
-          },
+        log: requestLog({
+          request_id: request.event.requestContext.requestId,
+          route: request.event.routeKey,
         }),
       };
     },

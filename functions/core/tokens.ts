@@ -36,6 +36,18 @@ const refused = (message: string, code: 'invalid_token' | 'token_expired', cause
     cause,
   });
 
+/**
+ * Tokens this container has verified, until they expire. An app sends the same access token with
+ * every request for up to its 15 minutes, and verifying its HMAC through WebCrypto (jose) costs
+ * 0.2-0.4 ms, a fifth of a signed-in read's time in the API. Keyed by the whole token, so a token
+ * differing in any byte is verified afresh; every hit is held to the clock again; only tokens that
+ * passed every check are kept. The session behind a token is still checked in the database on
+ * every request, so a revoked session is refused at once.
+ */
+const verified = new Map<string, { readonly caller: Caller; readonly exp: number }>();
+/** At most this many tokens are kept; the oldest go first. */
+export const verifiedTokensKept = 5_000;
+
 /** Verifies an `Authorization` header value; the algorithm is pinned, so `alg: none` or RS/HS confusion fails. */
 export async function verifyAuthorization(header: string | undefined): Promise<Caller> {
   const match = /^Bearer ([A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*)$/.exec(header?.trim() ?? '');
@@ -45,10 +57,23 @@ export async function verifyAuthorization(header: string | undefined): Promise<C
       headers: { 'www-authenticate': 'Bearer' },
     });
   }
+  const token = match[1];
+  const known = verified.get(token);
+  if (known) {
+    if (Math.floor(Date.now() / 1000) < known.exp) return known.caller;
+    verified.delete(token); // expired: jose below refuses it with token_expired
+  }
+  const { caller, exp } = await verifyToken(token);
+  if (verified.size >= verifiedTokensKept) verified.delete(verified.keys().next().value as string);
+  verified.set(token, { caller, exp });
+  return caller;
+}
+
+async function verifyToken(token: string): Promise<{ caller: Caller; exp: number }> {
   let payload: JWTPayload;
   try {
     // jose checks `exp` only when present: a token without one would never expire.
-    ({ payload } = await jwtVerify(match[1], await jwtKey(), {
+    ({ payload } = await jwtVerify(token, await jwtKey(), {
       algorithms: ['HS256'],
       issuer,
       audience,
@@ -79,5 +104,5 @@ export async function verifyAuthorization(header: string | undefined): Promise<C
   ) {
     throw refused('The access token is malformed', 'invalid_token');
   }
-  return { userId: sub, role, sessionId: sid };
+  return { caller: { userId: sub, role, sessionId: sid }, exp };
 }
