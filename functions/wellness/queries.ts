@@ -245,33 +245,12 @@ export interface DayValues {
 /**
  * One row per local day of [from, to] that has any entry: the day's mean mood, energy and stress,
  * the night ending that morning (sleep_date is the day of waking) and the minutes of mindfulness.
- * `entries` is how many rows went into the day, for the read audit.
+ * `entries` is how many rows went into the day, for the read audit. `health.daily_values`
+ * (migration 20261205100000): a function, so its plan is kept for the connection.
  */
 export const dailyValues = (tx: Tx, from: string, to: string) => tx<DayValues[]>`
-  with mood as (
-    select local_date as day, avg(mood_score)::float8 as mood, avg(energy_level)::float8 as energy, count(*) as n
-    from health.mood_logs where local_date between ${from}::date and ${to}::date group by local_date
-  ), stress as (
-    select local_date as day, avg(stress_level)::float8 as stress, count(*) as n
-    from health.stress_logs where local_date between ${from}::date and ${to}::date group by local_date
-  ), sleep as (
-    select sleep_date as day, duration_hours::float8 as sleep_duration, quality_score::float8 as sleep_quality, 1 as n
-    from health.sleep_logs where sleep_date between ${from}::date and ${to}::date
-  ), mindfulness as (
-    select local_date as day, sum(duration_minutes)::float8 as minutes, count(*) as n
-    from health.mindfulness_sessions where local_date between ${from}::date and ${to}::date group by local_date
-  ), days as (
-    select day from mood union select day from stress union select day from sleep union select day from mindfulness
-  )
-  select d.day::text as day, m.mood, m.energy, s.stress, sl.sleep_duration, sl.sleep_quality,
-         mi.minutes as mindfulness_minutes,
-         (coalesce(m.n, 0) + coalesce(s.n, 0) + coalesce(sl.n, 0) + coalesce(mi.n, 0))::int as entries
-  from days d
-  left join mood m on m.day = d.day
-  left join stress s on s.day = d.day
-  left join sleep sl on sl.day = d.day
-  left join mindfulness mi on mi.day = d.day
-  order by d.day`;
+  select day, mood, energy, stress, sleep_duration, sleep_quality, mindfulness_minutes, entries
+  from health.daily_values(${from}::date, ${to}::date)`;
 
 /** The caller's time zone: "today" for them. */
 export async function timeZone(tx: Tx, userId: string): Promise<string> {

@@ -1,0 +1,1 @@
+drop function health.daily_values(date, date);
