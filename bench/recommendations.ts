@@ -7,7 +7,9 @@
  * transaction shape (bench/direct.ts). Prints req/s, p50, p99, the ratio, the server-side p50 and
  * p99 (the handler's own duration, from audit.access_logs), statements and round trips per request
  * (bench/wire.ts), the query plan's use of the GiST index and the filter's execution time for
- * every person (auto_explain, server-side, little moved by a busy machine). Never fails on the figures.
+ * every person (auto_explain, server-side, little moved by a busy machine); then GET
+ * /me/recommendations one request at a time, whose server-side figures are what a request costs
+ * when it waits for no other. Never fails on the figures.
  */
 import { randomBytes, randomUUID } from 'node:crypto';
 import { Agent, request } from 'node:http';
@@ -330,6 +332,34 @@ async function compare(o: {
 }
 
 /**
+ * GET /me/recommendations one request at a time: the server-side time of a request that waits for
+ * no other. At concurrency 8 on a machine of few cores, with the load generator and PostgreSQL on
+ * the same cores, a request mostly waits its turn for a core; this says what one costs.
+ */
+async function alone(o: {
+  owner: Sql;
+  startServer: (env?: Record<string, string>) => Promise<Server>;
+  seconds: number;
+  next: () => { path: string; token: string; caller: Caller };
+}) {
+  const server = await o.startServer();
+  const agent = new Agent({ keepAlive: true, maxSockets: 1 });
+  const once = async () => {
+    const n = o.next();
+    await get(agent, `${server.url}${n.path}`, n.token);
+  };
+  await load(1, 2, once); // warm-up
+  const started = new Date();
+  const f = figures('API, one request at a time', await load(1, o.seconds, once), o.seconds);
+  const side = await serverSide(o.owner, '/me/recommendations', started);
+  agent.destroy();
+  await server.stop();
+  console.log(`GET /me/recommendations, concurrency 1, ${o.seconds} s`);
+  printTable([f]);
+  console.log(side);
+}
+
+/**
  * Execution time of the filter for each person and its plan, from auto_explain (server-side,
  * little moved by load): the filter is a PL/pgSQL function, so the plan is the nested statement's,
  * made once per connection and kept (no planning time per request).
@@ -470,6 +500,12 @@ export async function benchRecommendations(
       recommendations.listRecommendations(input(tx, caller, recommendationsQuery.parse(queryOf(path)))),
   });
   console.log('(goal: server-side p99 under 30 ms)');
+  await alone({
+    owner,
+    startServer,
+    seconds,
+    next: someone((p) => `/me/recommendations?near=${around(p)}&meal=${pick(meals)}&limit=10`),
+  });
 
   await compare({
     title: 'GET /restaurants?near= (5 km, 20 a page)',
