@@ -7,8 +7,11 @@
  * For each: rows per second, and the longest a transaction of the job held a lock, by mode
  * (pg_locks sampled every 20 ms: a lock is held until its transaction ends). For the largest table,
  * where the export's time goes: COPY alone, and COPY into gzip as the export wrote it before and now. The export goes to
- * s3rver on loopback, in this process. Prints figures; never fails on them.
+ * s3rver on loopback, in a process of its own: in production S3 is not in the job's process, and
+ * s3rver in the bench's would put the server's work (HTTP, MD5, files) on the job's one thread.
+ * Prints figures; never fails on them.
  */
+import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -17,7 +20,6 @@ import type { Readable } from 'node:stream';
 import { createGzip } from 'node:zlib';
 import { CreateBucketCommand } from '@aws-sdk/client-s3';
 import postgres from 'postgres';
-import S3rver from 's3rver';
 import { createSql, type Sql } from '../functions/core/db';
 import { exportTarget } from '../functions/core/s3';
 import { run as anonymise } from '../functions/jobs/anonymise/handler';
@@ -59,11 +61,11 @@ async function main() {
   const sql = createSql({ url: url.toString() }, { max: 2, applicationName: jobApplication });
   const sampler = createSql({ url: url.toString() }, { max: 1 });
   const dir = mkdtempSync(join(tmpdir(), 'eatsential-bench-s3-'));
-  const s3 = new S3rver({ port: 0, address: '127.0.0.1', silent: true, directory: dir });
+  const s3 = s3rverProcess(dir);
   try {
     await migrate(sql);
     if (!generated) await generate(sql, { scale: 0.01 });
-    const { port } = await s3.run();
+    const port = await s3.port;
     const target = await exportTarget({
       BACKUP_BUCKET: 'eatsential-bench',
       S3_ENDPOINT: `http://127.0.0.1:${port}`,
@@ -72,7 +74,7 @@ async function main() {
     const [size] = await sql<
       { size: string }[]
     >`select pg_size_pretty(pg_database_size(current_database())) as size`;
-    console.log(`database ${size?.size}; gzip level ${gzipLevel}; s3rver on loopback in this process`);
+    console.log(`database ${size?.size}; gzip level ${gzipLevel}; s3rver on loopback in its own process`);
 
     await stages(sql);
 
@@ -135,7 +137,7 @@ async function main() {
   } finally {
     await sql.end({ timeout: 5 });
     await sampler.end({ timeout: 5 });
-    await s3.close();
+    await s3.stop();
     rmSync(dir, { recursive: true, force: true });
     await admin.unsafe(`drop database if exists ${ident(name)} with (force)`);
     await admin.end();
@@ -242,3 +244,36 @@ main().catch((e: unknown) => {
   console.error(e);
   process.exit(1);
 });
+
+/** s3rver in a child process, keeping its objects in `dir`: its port, and how to stop it. */
+function s3rverProcess(dir: string): { port: Promise<number>; stop: () => Promise<void> } {
+  const child = spawn(
+    process.execPath,
+    [
+      '-e',
+      `const S3rver = require('s3rver');
+       new S3rver({ port: 0, address: '127.0.0.1', silent: true, directory: process.argv[1] })
+         .run().then(({ port }) => process.stdout.write(port + '\\n'));`,
+      dir,
+    ],
+    { stdio: ['ignore', 'pipe', 'inherit'] },
+  );
+  const port = new Promise<number>((resolve, reject) => {
+    let out = '';
+    child.stdout.on('data', (c: Buffer) => {
+      out += c.toString();
+      if (out.includes('\n')) resolve(Number(out.trim()));
+    });
+    child.once('exit', (code) => reject(new Error(`s3rver exited with ${code}`)));
+  });
+  port.catch(() => undefined);
+  return {
+    port,
+    stop: () =>
+      new Promise((done) => {
+        if (child.exitCode !== null) return done();
+        child.once('exit', () => done());
+        child.kill('SIGTERM');
+      }),
+  };
+}
