@@ -73,6 +73,19 @@ function startServer(env: Record<string, string> = {}): Promise<{ url: string; s
   });
 }
 
+/** Server-side p50 and p99 of a path's API requests since `since`: the handler's duration, from audit.access_logs. */
+async function serverSide(owner: Sql, p: Path, since: Date): Promise<string> {
+  const [row] = await owner<{ n: number; p50: number | null; p99: number | null }[]>`
+    select count(*)::int as n,
+           percentile_cont(0.5) within group (order by response_time_ms)::float8 as p50,
+           percentile_cont(0.99) within group (order by response_time_ms)::float8 as p99
+    from audit.access_logs
+    where endpoint = ${p.template} and method = ${p.method} and accessed_at >= ${since}
+      and user_agent is distinct from 'bench'`;
+  const goal = p.template === '/me/insights' ? ' (goal: p99 under 50 ms)' : '';
+  return `${row?.n} requests, p50 ${row?.p50?.toFixed(1)} ms, p99 ${row?.p99?.toFixed(1)} ms${goal}`;
+}
+
 async function main() {
   const base = process.env.DATABASE_URL;
   if (!base) {
@@ -307,12 +320,15 @@ async function run(url: string) {
   const sql = createSql({ url }, { max: concurrency });
   const rows: Figures[] = [];
   const ratios: string[] = [];
+  const sides: string[] = [];
   for (const p of paths) {
     const api = http(server.url, agent, p);
     const same = direct(sql, p);
     await load(concurrency, 1, api);
     await load(concurrency, 1, same);
+    const since = new Date();
     const a = figures(`${p.name}: API`, await load(concurrency, seconds, api), seconds);
+    sides.push(`${p.name.padEnd(34)} ${await serverSide(owner, p, since)}`);
     const d = figures(`${p.name}: direct`, await load(concurrency, seconds, same), seconds);
     rows.push(a, d);
     ratios.push(`${p.name.padEnd(34)} ${(a.perSecond / d.perSecond).toFixed(2)}`);
@@ -320,6 +336,8 @@ async function run(url: string) {
   printTable(rows);
   console.log(`ratio API/direct (req/s; goal: at least ${ratioGoal.toFixed(2)} on every path)`);
   for (const r of ratios) console.log(`  ${r}`);
+  console.log(`server-side, the API runs (the handler's own duration, from audit.access_logs)`);
+  for (const r of sides) console.log(`  ${r}`);
   console.log(`rss of the load generator: ${(process.memoryUsage().rss / 1024 / 1024).toFixed(0)} MB`);
   agent.destroy();
   await server.stop();
