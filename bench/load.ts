@@ -1,3 +1,20 @@
+import type { Sql } from '../functions/core/db';
+
+/**
+ * Server-side p50 and p99 of the API's requests to `endpoint` since `since`: the handler's own
+ * duration, from audit.access_logs (the direct runs, user agent `bench`, left out).
+ */
+export async function serverSide(owner: Sql, endpoint: string, method: string, since: Date): Promise<string> {
+  const [row] = await owner<{ n: number; p50: number | null; p99: number | null }[]>`
+    select count(*)::int as n,
+           percentile_cont(0.5) within group (order by response_time_ms)::float8 as p50,
+           percentile_cont(0.99) within group (order by response_time_ms)::float8 as p99
+    from audit.access_logs
+    where endpoint = ${endpoint} and method = ${method} and accessed_at >= ${since}
+      and user_agent is distinct from 'bench'`;
+  return `${row?.n} requests, p50 ${row?.p50?.toFixed(1)} ms, p99 ${row?.p99?.toFixed(1)} ms`;
+}
+
 /** Runs `task` from `concurrency` workers for `seconds`; returns each call's latency in ms. */
 export async function load(
   concurrency: number,

@@ -21,7 +21,7 @@ import type { Caller } from '../functions/core/tokens';
 import { boxesAround, candidateStatement } from '../functions/recommendations/queries';
 import { migrate } from '../sql/migrator';
 import { sameSql } from './direct';
-import { figures, load, printTable } from './load';
+import { figures, load, printTable, serverSide } from './load';
 import { perCall, startWire } from './wire';
 
 const concurrency = Number(process.env.BENCH_CONCURRENCY ?? 8);
@@ -243,17 +243,6 @@ function get(agent: Agent, url: string, token: string): Promise<string> {
   });
 }
 
-/** Server-side p50 and p99 of an endpoint since `since`: the handler's own duration, from audit.access_logs. */
-async function serverSide(owner: Sql, endpoint: string, since: Date) {
-  const [row] = await owner<{ n: number; p50: number; p99: number }[]>`
-    select count(*)::int as n,
-           percentile_cont(0.5) within group (order by response_time_ms)::float8 as p50,
-           percentile_cont(0.99) within group (order by response_time_ms)::float8 as p99
-    from audit.access_logs
-    where endpoint = ${endpoint} and method = 'GET' and accessed_at >= ${since} and user_agent is distinct from 'bench'`;
-  return `server-side (handler duration, audit.access_logs): ${row?.n} requests, p50 ${row?.p50?.toFixed(1)} ms, p99 ${row?.p99?.toFixed(1)} ms`;
-}
-
 /**
  * One path, through the API and directly, in one run at the same concurrency: the API's figures,
  * the direct ones, the ratio, the server-side percentiles, then statements and round trips per
@@ -291,7 +280,7 @@ async function compare(o: {
     await load(o.concurrency, o.seconds, viaApi),
     o.seconds,
   );
-  const side = await serverSide(o.owner, o.endpoint, started);
+  const side = `server-side (handler duration, audit.access_logs): ${await serverSide(o.owner, o.endpoint, 'GET', started)}`;
   const direct = figures(
     'direct: the same SQL through postgres.js',
     await load(o.concurrency, o.seconds, viaSql),
@@ -351,7 +340,7 @@ async function alone(o: {
   await load(1, 2, once); // warm-up
   const started = new Date();
   const f = figures('API, one request at a time', await load(1, o.seconds, once), o.seconds);
-  const side = await serverSide(o.owner, '/me/recommendations', started);
+  const side = `server-side (handler duration, audit.access_logs): ${await serverSide(o.owner, '/me/recommendations', 'GET', started)}`;
   agent.destroy();
   await server.stop();
   console.log(`GET /me/recommendations, concurrency 1, ${o.seconds} s`);

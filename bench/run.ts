@@ -28,7 +28,7 @@ import type { Caller } from '../functions/core/tokens';
 import { migrate } from '../sql/migrator';
 import { coldStarts, printColdStarts } from './coldstart';
 import { benchKeyring, generate } from './data';
-import { figures, load, printTable, type Figures } from './load';
+import { figures, load, printTable, serverSide, type Figures } from './load';
 import { perCall, startWire } from './wire';
 
 const concurrency = Number(process.env.BENCH_CONCURRENCY ?? 16);
@@ -71,19 +71,6 @@ function startServer(env: Record<string, string> = {}): Promise<{ url: string; s
       });
     }, 50);
   });
-}
-
-/** Server-side p50 and p99 of a path's API requests since `since`: the handler's duration, from audit.access_logs. */
-async function serverSide(owner: Sql, p: Path, since: Date): Promise<string> {
-  const [row] = await owner<{ n: number; p50: number | null; p99: number | null }[]>`
-    select count(*)::int as n,
-           percentile_cont(0.5) within group (order by response_time_ms)::float8 as p50,
-           percentile_cont(0.99) within group (order by response_time_ms)::float8 as p99
-    from audit.access_logs
-    where endpoint = ${p.template} and method = ${p.method} and accessed_at >= ${since}
-      and user_agent is distinct from 'bench'`;
-  const goal = p.template === '/me/insights' ? ' (goal: p99 under 50 ms)' : '';
-  return `${row?.n} requests, p50 ${row?.p50?.toFixed(1)} ms, p99 ${row?.p99?.toFixed(1)} ms${goal}`;
 }
 
 async function main() {
@@ -328,7 +315,8 @@ async function run(url: string) {
     await load(concurrency, 1, same);
     const since = new Date();
     const a = figures(`${p.name}: API`, await load(concurrency, seconds, api), seconds);
-    sides.push(`${p.name.padEnd(34)} ${await serverSide(owner, p, since)}`);
+    const goal = p.template === '/me/insights' ? ' (goal: p99 under 50 ms)' : '';
+    sides.push(`${p.name.padEnd(34)} ${await serverSide(owner, p.template, p.method, since)}${goal}`);
     const d = figures(`${p.name}: direct`, await load(concurrency, seconds, same), seconds);
     rows.push(a, d);
     ratios.push(`${p.name.padEnd(34)} ${(a.perSecond / d.perSecond).toFixed(2)}`);
